@@ -1,0 +1,472 @@
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import numpy as np
+import pyfaidx
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import captum_genomics
+from captum_genomics import sequence as seqmod
+from captum_genomics.sequence import (
+    ALPHABET,
+    LAYOUTS,
+    check_one_hot,
+    decode,
+    from_ncl,
+    one_hot,
+    one_hot_region,
+    read_region,
+    reverse_complement,
+    to_ncl,
+)
+
+FASTA = Path(captum_genomics.__file__).parent / "data" / "grch37_chr10_1-110000.fa"
+CHROM_LENGTH = 110_000
+IUPAC = "ACGTNRYSWKMBDHV"
+
+acgtn = st.text(alphabet="ACGTNacgtn", min_size=1, max_size=120)
+layouts = st.sampled_from(LAYOUTS)
+n_policies = st.sampled_from(("zeros", "uniform"))
+SETTINGS = settings(max_examples=40, deadline=None)
+
+
+@pytest.fixture(scope="module")
+def chrom_text() -> str:
+    return FASTA.read_text().split("\n", 1)[1].replace("\n", "")
+
+
+def reference_one_hot(s: str, n_value: float) -> np.ndarray:
+    """Slow, obviously-correct (4, L) encoding."""
+    out = np.zeros((4, len(s)))
+    for i, c in enumerate(s.upper()):
+        if c == "N":
+            out[:, i] = n_value
+        else:
+            out[ALPHABET.index(c), i] = 1
+    return out
+
+
+def rc_text_reference(s: str) -> str:
+    pairs = dict(zip("ACGTNRYSWKMBDHV", "TGCANYRSWMKVHDB"))
+    return "".join(pairs[c.upper()].lower() if c.islower() else pairs[c] for c in reversed(s))
+
+
+# --------------------------------------------------------------------------- one_hot / decode
+
+
+@SETTINGS
+@given(s=acgtn, layout=layouts, n_policy=n_policies)
+def test_one_hot_matches_reference_and_round_trips(s, layout, n_policy):
+    x = one_hot(s, layout=layout, n_policy=n_policy)
+    assert x.dtype == torch.float32 and x.device.type == "cpu"
+    n_value = 0.25 if n_policy == "uniform" else 0.0
+    expected = reference_one_hot(s, n_value)
+    np.testing.assert_array_equal(to_ncl(x, layout)[0].numpy(), expected)
+    assert decode(x, layout=layout) == [s.upper()]
+
+
+@SETTINGS
+@given(
+    batch=st.integers(1, 5).flatmap(
+        lambda n: st.integers(1, 60).flatmap(
+            lambda L: st.lists(
+                st.text(alphabet="ACGTN", min_size=L, max_size=L), min_size=n, max_size=n
+            )
+        )
+    ),
+    n_policy=n_policies,
+)
+def test_batch_layouts_agree(batch, n_policy):
+    ncl = one_hot(batch, layout="NCL", n_policy=n_policy)
+    nlc = one_hot(batch, layout="NLC", n_policy=n_policy)
+    assert ncl.shape == (len(batch), 4, len(batch[0]))
+    assert torch.equal(ncl, nlc.permute(0, 2, 1))
+    assert torch.equal(ncl, torch.cat([one_hot(s, n_policy=n_policy) for s in batch]))
+    assert ncl.is_contiguous() and nlc.is_contiguous()
+    assert decode(nlc, layout="NLC") == batch
+
+
+def test_one_hot_dtype_and_device():
+    x = one_hot("ACGTN", dtype=torch.float64, device="cpu")
+    assert x.dtype == torch.float64
+    assert one_hot("ACGTN", dtype=torch.uint8).sum().item() == 4
+    assert one_hot(("AC", "GT")).shape == (2, 4, 2)
+    assert one_hot(np.array(["AC", "GT"])).shape == (2, 4, 2)
+    with pytest.raises(TypeError, match="floating dtype"):
+        one_hot("ACGTN", n_policy="uniform", dtype=torch.int64)
+    with pytest.raises(TypeError, match="torch.dtype"):
+        one_hot("ACGT", dtype=np.float32)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_one_hot_on_cuda():
+    x = one_hot(["ACGTN", "TTNAA"], n_policy="uniform", device="cuda")
+    assert x.device.type == "cuda"
+    assert torch.equal(x.cpu(), one_hot(["ACGTN", "TTNAA"], n_policy="uniform"))
+    assert check_one_hot(x).device.type == "cuda"
+    assert torch.equal(reverse_complement(x).cpu(), reverse_complement(x.cpu()))
+    assert decode(x) == ["ACGTN", "TTNAA"]
+
+
+@SETTINGS
+@given(s=st.text(alphabet="ACGTN", min_size=1, max_size=80), data=st.data())
+def test_lowercase_policy(s, data):
+    lower = data.draw(st.lists(st.booleans(), min_size=len(s), max_size=len(s)))
+    mixed = "".join(c.lower() if f else c for c, f in zip(s, lower))
+    assert torch.equal(one_hot(mixed), one_hot(s))
+    if mixed != s:
+        pos = next(i for i, c in enumerate(mixed) if c.islower())
+        with pytest.raises(ValueError) as err:
+            one_hot(mixed, lowercase="error")
+        msg = str(err.value)
+        assert repr(mixed[pos]) in msg and f"position {pos}" in msg
+        assert "lowercase='accept'" in msg
+    else:
+        assert torch.equal(one_hot(mixed, lowercase="error"), one_hot(s))
+
+
+bad_chars = st.characters(blacklist_characters="ACGTNacgtn", blacklist_categories=("Cs",))
+
+
+@SETTINGS
+@given(
+    batch=st.lists(st.text(alphabet="ACGTN", min_size=6, max_size=6), min_size=1, max_size=4),
+    char=bad_chars,
+    data=st.data(),
+)
+def test_unknown_character_error_and_n_policy(batch, char, data):
+    seq_i = data.draw(st.integers(0, len(batch) - 1))
+    pos = data.draw(st.integers(0, 5))
+    bad = list(batch)
+    bad[seq_i] = bad[seq_i][:pos] + char + bad[seq_i][pos + 1 :]
+    with pytest.raises(ValueError) as err:
+        one_hot(bad)
+    msg = str(err.value)
+    assert repr(char) in msg
+    assert f"sequence {seq_i}" in msg and f"position {pos}" in msg
+    assert "unknown='n'" in msg
+    as_n = list(batch)
+    as_n[seq_i] = as_n[seq_i][:pos] + "N" + as_n[seq_i][pos + 1 :]
+    for n_policy in ("zeros", "uniform"):
+        assert torch.equal(
+            one_hot(bad, unknown="n", n_policy=n_policy), one_hot(as_n, n_policy=n_policy)
+        )
+
+
+def test_lowercase_iupac_names_both_policies():
+    with pytest.raises(ValueError, match="unknown='n'.*lowercase='accept'"):
+        one_hot("ACrT", lowercase="error")
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "exc", "pattern"),
+    [
+        (("",), {}, ValueError, "at least one base"),
+        (([],), {}, ValueError, "empty list"),
+        ((["ACG", "AC", "ACGT"],), {}, ValueError, r"2, 3, 4.*pad or trim"),
+        ((b"ACGT",), {}, TypeError, "bytes"),
+        ((["AC", 3],), {}, TypeError, r"sequences\[1\]"),
+        ((42,), {}, TypeError, "str or a sequence of str"),
+        (("ACGT",), {"layout": "LNC"}, ValueError, "layout must be one of"),
+        (("ACGT",), {"n_policy": "random"}, ValueError, "n_policy"),
+        (("ACGT",), {"lowercase": "upper"}, ValueError, "lowercase"),
+        (("ACGT",), {"unknown": "skip"}, ValueError, "unknown"),
+    ],
+)
+def test_one_hot_bad_input(args, kwargs, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        one_hot(*args, **kwargs)
+
+
+def test_decode_rejects_non_one_hot_column():
+    x = one_hot(["ACGT", "GGGG"])
+    x[1, :, 2] = torch.tensor([0.5, 0.5, 0.0, 0.0])
+    with pytest.raises(ValueError, match="sequence 1, position 2"):
+        decode(x)
+    with pytest.raises(ValueError, match="sequence 0, position 0"):
+        decode(torch.randn(2, 4, 3) + 2)
+
+
+def test_decode_accepts_numpy_and_integer_one_hot():
+    x = one_hot(["ACGTN"], layout="NLC", dtype=torch.int8)
+    assert decode(x.numpy(), layout="NLC") == ["ACGTN"]
+
+
+# --------------------------------------------------------------------------- reverse complement
+
+
+@SETTINGS
+@given(s=st.text(alphabet=IUPAC + IUPAC.lower(), min_size=0, max_size=100))
+def test_reverse_complement_text(s):
+    rc = reverse_complement(s)
+    assert rc == rc_text_reference(s)
+    assert reverse_complement(rc) == s
+    assert [c.islower() for c in rc] == [c.islower() for c in reversed(s)]
+    assert reverse_complement([s, rc]) == [rc, s]
+
+
+@SETTINGS
+@given(s=acgtn, layout=layouts, n_policy=n_policies)
+def test_reverse_complement_tensor_agrees_with_text(s, layout, n_policy):
+    x = one_hot(s, layout=layout, n_policy=n_policy)
+    rc = reverse_complement(x, layout=layout)
+    assert torch.equal(rc, one_hot(reverse_complement(s), layout=layout, n_policy=n_policy))
+    assert torch.equal(reverse_complement(rc, layout=layout), x)
+
+
+@SETTINGS
+@given(shape=st.tuples(st.integers(1, 3), st.integers(1, 20)), seed=st.integers(0, 2**16))
+def test_reverse_complement_attributions(shape, seed):
+    n, length = shape
+    attr = torch.randn(n, 4, length, generator=torch.Generator().manual_seed(seed))
+    rc = reverse_complement(attr)
+    assert torch.equal(reverse_complement(rc), attr)
+    # Base b at position i maps to base 3 - b at position L - 1 - i.
+    assert torch.equal(rc[:, 0, 0], attr[:, 3, length - 1])
+    assert torch.equal(rc[:, 1, length - 1], attr[:, 2, 0])
+    nlc = reverse_complement(attr.permute(0, 2, 1), layout="NLC")
+    assert torch.equal(nlc.permute(0, 2, 1), rc)
+
+
+def test_reverse_complement_errors():
+    with pytest.raises(ValueError, match=r"'X' at position 2"):
+        reverse_complement("ACXT")
+    with pytest.raises(ValueError, match="looks like"):
+        reverse_complement(torch.zeros(1, 7, 4))
+    with pytest.raises(TypeError):
+        reverse_complement(3.5)
+
+
+# --------------------------------------------------------------------------- layouts, validation
+
+
+@SETTINGS
+@given(shape=st.tuples(st.integers(1, 3), st.integers(1, 9)))
+def test_to_from_ncl_inverse(shape):
+    n, length = shape
+    x = torch.arange(n * 4 * length, dtype=torch.float32).reshape(n, 4, length)
+    nlc = from_ncl(x, "NLC")
+    assert nlc.shape == (n, length, 4)
+    assert torch.equal(to_ncl(nlc, "NLC"), x)
+    assert to_ncl(x, "NCL") is x and from_ncl(x, "NCL") is x
+    assert nlc.data_ptr() == x.data_ptr()
+    arr = x.numpy()
+    assert np.shares_memory(from_ncl(arr, "NLC"), arr)
+    np.testing.assert_array_equal(to_ncl(from_ncl(arr, "NLC"), "NLC"), arr)
+
+
+def test_layout_validation():
+    for bad in ("ncl", "NCHW", None):
+        with pytest.raises(ValueError, match="layout must be one of"):
+            to_ncl(torch.zeros(1, 4, 2), bad)
+    with pytest.raises(ValueError, match="3-D"):
+        from_ncl(torch.zeros(4, 2), "NLC")
+
+
+@SETTINGS
+@given(
+    n=st.integers(1, 3),
+    length=st.integers(1, 12),
+    layout=layouts,
+    dtype=st.sampled_from([torch.float16, torch.float32, torch.float64]),
+)
+def test_check_one_hot_accepts_fractional_and_returns_ncl(n, length, layout, dtype):
+    base = torch.rand(n, 4, length).to(dtype)
+    x = from_ncl(base, layout)
+    out = check_one_hot(x, layout=layout)
+    assert out.shape == (n, 4, length) and out.dtype == dtype
+    assert torch.equal(out, base)
+    assert out.data_ptr() == x.data_ptr()
+    from_numpy = check_one_hot(x.numpy(), layout=layout)
+    assert isinstance(from_numpy, torch.Tensor) and torch.equal(from_numpy, base)
+
+
+@pytest.mark.parametrize(
+    ("x", "layout", "exc", "pattern"),
+    [
+        (torch.zeros(4, 10), "NCL", ValueError, r"x\.unsqueeze\(0\)|inputs\.unsqueeze\(0\)"),
+        (torch.zeros(10, 4), "NLC", ValueError, r"unsqueeze\(0\)"),
+        (torch.zeros(2, 10, 4), "NCL", ValueError, r"looks like \(N, L, 4\): pass layout='NLC'"),
+        (torch.zeros(2, 4, 10), "NLC", ValueError, r"looks like \(N, 4, L\): pass layout='NCL'"),
+        (torch.zeros(2, 5, 10), "NCL", ValueError, "4 channels"),
+        (torch.zeros(2, 4, 10, 1), "NCL", ValueError, "3-D"),
+        (torch.zeros(2, 4, 10, dtype=torch.int64), "NCL", TypeError, "floating dtype"),
+        (torch.zeros(2, 4, 0), "NCL", ValueError, "L >= 1"),
+        (torch.zeros(0, 4, 3), "NCL", ValueError, "N >= 1"),
+        ("ACGT", "NCL", TypeError, "one_hot"),
+        ([[0.0] * 4], "NCL", TypeError, "torch.Tensor or numpy.ndarray"),
+        (torch.zeros(1, 4, 3), "4NL", ValueError, "layout must be one of"),
+    ],
+)
+def test_check_one_hot_errors(x, layout, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        check_one_hot(x, layout=layout)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_check_one_hot_non_finite(value):
+    x = torch.zeros(3, 4, 8)
+    x[2, 1, 5] = value
+    with pytest.raises(ValueError, match="sequence 2 at position 5"):
+        check_one_hot(x)
+    with pytest.raises(ValueError, match="baselines holds NaN"):
+        check_one_hot(x.permute(0, 2, 1), layout="NLC", name="baselines")
+
+
+# --------------------------------------------------------------------------- FASTA
+
+
+@SETTINGS
+@given(start=st.integers(1, CHROM_LENGTH), size=st.integers(1, 3000), data=st.data())
+def test_read_region_matches_file_text(chrom_text, start, size, data):
+    end = min(CHROM_LENGTH, start + size - 1)
+    expected = chrom_text[start - 1 : end]
+    form = data.draw(st.sampled_from(["plain", "commas", "tuple"]))
+    region = {
+        "plain": f"chr10:{start}-{end}",
+        "commas": f"chr10:{start:,}-{end:,}",
+        "tuple": ("chr10", np.int64(start), end),
+    }[form]
+    assert read_region(FASTA, region) == expected
+    assert read_region(FASTA, region, strand="-") == reverse_complement(expected)
+
+
+@pytest.fixture(scope="module")
+def mixed_case_region(chrom_text) -> tuple[int, int, int]:
+    """A 101-base region (1-based start, end) holding both cases, and its first lowercase base."""
+    switch = next(
+        i
+        for i in range(60_000, CHROM_LENGTH)
+        if chrom_text[i].islower() != chrom_text[i + 1].islower()
+    )
+    start, end = switch - 49, switch + 51
+    first_lower = start + next(i for i, c in enumerate(chrom_text[start - 1 : end]) if c.islower())
+    return start, end, first_lower
+
+
+def test_read_region_open_fasta_and_lowercase(chrom_text, mixed_case_region):
+    start, end, first_lower = mixed_case_region
+    with pyfaidx.Fasta(str(FASTA), as_raw=True) as fa:
+        text = read_region(fa, ("chr10", start, end))
+    assert text == chrom_text[start - 1 : end]
+    assert any(c.islower() for c in text) and any(c.isupper() for c in text)
+    with pytest.raises(ValueError, match=rf"soft-masked.*chr10:{first_lower} .*lowercase='accept'"):
+        read_region(FASTA, ("chr10", start, end), lowercase="error")
+    upper = next(i for i, c in enumerate(chrom_text) if c in "ACGT")
+    assert read_region(FASTA, ("chr10", upper + 1, upper + 1), lowercase="error").isupper()
+
+
+@pytest.mark.parametrize(
+    ("region", "pattern"),
+    [
+        ("chr1:1-10", r"'chr1' is not in the FASTA; available: chr10"),
+        ("chr10:0-10", "start must be >= 1"),
+        ("chr10:109990-110001", "has length 110000"),
+        ("chr10:500-400", "start 500 is after its end 400"),
+        ("chr10:500", "expected 'chrom:start-end'"),
+        ("chr10:a-b", "expected 'chrom:start-end'"),
+    ],
+)
+def test_read_region_errors(region, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        read_region(FASTA, region)
+
+
+def test_read_region_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="strand"):
+        read_region(FASTA, "chr10:1-10", strand="forward")
+    with pytest.raises(TypeError, match="integers"):
+        read_region(FASTA, ("chr10", 1.5, 10))
+    with pytest.raises(TypeError, match="path or an open pyfaidx.Fasta"):
+        read_region(12, "chr10:1-10")
+    with pytest.raises(ValueError, match="not found"):
+        read_region(tmp_path / "missing.fa", "chr10:1-10")
+
+
+def test_one_hot_region(chrom_text, mixed_case_region):
+    start, end, _ = mixed_case_region
+    assert torch.equal(
+        one_hot_region(FASTA, ("chr10", start, end)), one_hot(chrom_text[start - 1 : end])
+    )
+    regions = ["chr10:94001-94050", ("chr10", 95001, 95050), "chr10:60001-60050"]
+    x = one_hot_region(FASTA, regions, strand=["+", "-", "+"], n_policy="uniform")
+    texts = [chrom_text[94000:94050], reverse_complement(chrom_text[95000:95050])]
+    texts.append(chrom_text[60000:60050])
+    assert torch.equal(x, one_hot(texts, n_policy="uniform"))
+    single = one_hot_region(FASTA, ("chr10", 94001, 94050), layout="NLC")
+    assert torch.equal(single, one_hot(texts[0], layout="NLC"))
+    with pytest.raises(ValueError, match="differ in length"):
+        one_hot_region(FASTA, ["chr10:1-10", "chr10:1-11"])
+    with pytest.raises(ValueError, match="2 strands for 3 regions"):
+        one_hot_region(FASTA, regions, strand=["+", "-"])
+    with pytest.raises(ValueError, match="lowercase"):
+        one_hot_region(FASTA, ("chr10", start, end), lowercase="error")
+    with pytest.raises(ValueError, match="empty"):
+        one_hot_region(FASTA, [])
+
+
+def _copy_without_index(tmp_path: Path) -> Path:
+    directory = tmp_path / "ro"
+    directory.mkdir()
+    shutil.copy(FASTA, directory / FASTA.name)
+    return directory / FASTA.name
+
+
+def test_read_only_directory(tmp_path, chrom_text):
+    fasta = _copy_without_index(tmp_path)
+    directory = fasta.parent
+    directory.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        if os.access(directory, os.W_OK):
+            pytest.skip("chmod does not remove write access here (running as root)")
+        assert read_region(fasta, "chr10:95000-95100") == chrom_text[94999:95100]
+        assert read_region(fasta, "chr10:100-200") == chrom_text[99:200]
+        assert sorted(p.name for p in directory.iterdir()) == [FASTA.name]
+    finally:
+        directory.chmod(stat.S_IRWXU)
+
+
+def _pretend_read_only(monkeypatch, directory: Path) -> None:
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):
+        if Path(path) == directory and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(seqmod.os, "access", access)
+
+
+def test_unwritable_directory_uses_temporary_index(tmp_path, monkeypatch, chrom_text):
+    fasta = _copy_without_index(tmp_path)
+    _pretend_read_only(monkeypatch, fasta.parent)
+    assert read_region(fasta, "chr10:95000-95100", strand="-") == reverse_complement(
+        chrom_text[94999:95100]
+    )
+    assert not (fasta.parent / (fasta.name + ".fai")).exists()
+
+
+def test_stale_index_in_unwritable_directory_is_not_trusted(tmp_path, monkeypatch, chrom_text):
+    fasta = _copy_without_index(tmp_path)
+    index = fasta.parent / (fasta.name + ".fai")
+    index.write_text("chr10\t110000\t107\t110000\t110001\n")  # wrong offset
+    os.utime(index, (1_000_000, 1_000_000))
+    _pretend_read_only(monkeypatch, fasta.parent)
+    assert read_region(fasta, "chr10:95000-95100") == chrom_text[94999:95100]
+    assert index.read_text().startswith("chr10\t110000\t107\t")
+
+
+def test_fresh_index_beside_fasta_is_used(tmp_path, monkeypatch):
+    fasta = _copy_without_index(tmp_path)
+    index = fasta.parent / (fasta.name + ".fai")
+    shutil.copy(str(FASTA) + ".fai", index)
+    os.utime(index, (fasta.stat().st_mtime + 10,) * 2)
+    _pretend_read_only(monkeypatch, fasta.parent)
+    assert seqmod._index_path(fasta) == str(index)
