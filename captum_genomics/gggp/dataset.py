@@ -1,0 +1,174 @@
+"""The local dataset made by a search: rows of phenotype, model input, score, provenance."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._atomic import atomic_open
+from .grammar import CODE_N, Grammar, decode_sequence, encode_sequence
+from .population import Population, apply_population, format_phenotypes, parse_phenotypes
+from .search import SearchResult
+
+_MAGIC = "#captum-genomics local dataset v1"
+_COLUMNS = ("phenotype", "sequence", "score", "generation", "fitness")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"cannot record {type(value).__name__} in the provenance")
+
+
+@dataclass
+class LocalDataset:
+    """Perturbations of one reference with their model scores.
+
+    Attributes
+    ----------
+    reference : str
+        The unedited sequence.
+    phenotypes : list of str
+        ``(n,)`` phenotypes in reference coordinates (see
+        :func:`~.population.format_phenotypes`).
+    sequences : list of str
+        ``(n,)`` model inputs that were scored (fixed-length padding or trimming included).
+    scores : numpy.ndarray
+        ``(n,)`` float64 scores.
+    generation : numpy.ndarray
+        ``(n,)`` int64 generation each row was archived in.
+    fitness : numpy.ndarray
+        ``(n,)`` float64 fitness at archiving time.
+    provenance : dict
+        Record of seed, settings, grammar, scorer name, original score, ... (normalised to
+        plain JSON types: tuples become lists).
+    """
+
+    reference: str
+    phenotypes: list[str]
+    sequences: list[str]
+    scores: np.ndarray
+    generation: np.ndarray
+    fitness: np.ndarray
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.phenotypes = [str(p) for p in self.phenotypes]
+        self.sequences = [str(s) for s in self.sequences]
+        self.scores = np.asarray(self.scores, dtype=np.float64).reshape(-1)
+        self.generation = np.asarray(self.generation, dtype=np.int64).reshape(-1)
+        self.fitness = np.asarray(self.fitness, dtype=np.float64).reshape(-1)
+        self.provenance = json.loads(json.dumps(self.provenance, default=_json_default))
+        n = len(self.phenotypes)
+        sizes = {len(self.sequences), self.scores.size, self.generation.size, self.fitness.size}
+        if sizes != {n}:
+            raise ValueError(
+                "phenotypes, sequences, scores, generation and fitness must have one entry per "
+                f"row; got {n}, {len(self.sequences)}, {self.scores.size}, "
+                f"{self.generation.size}, {self.fitness.size}"
+            )
+
+    def __len__(self) -> int:
+        return len(self.phenotypes)
+
+    @classmethod
+    def from_search(cls, result: SearchResult) -> LocalDataset:
+        """The archive of a search as a dataset, in order of archiving."""
+        population, scores, generation, fitness = result.archive.entries()
+        space = result.space
+        if population is None:
+            sequences: list[str] = []
+            phenotypes: list[str] = []
+        else:
+            batch = apply_population(
+                space,
+                population,
+                result.tracked,
+                result.settings.sequence_length,
+                result.settings.trim,
+            )
+            sequences = batch.strings()
+            phenotypes = format_phenotypes(population, space.grammar)
+        return cls(
+            reference=decode_sequence(space.reference),
+            phenotypes=phenotypes,
+            sequences=sequences,
+            scores=scores,
+            generation=generation,
+            fitness=fitness,
+            provenance=result.provenance(),
+        )
+
+    def population(self, grammar: Grammar) -> Population:
+        """``n`` individuals parsed back from the phenotypes."""
+        return parse_phenotypes(self.phenotypes, grammar)
+
+    def codes(self) -> np.ndarray:
+        """``(n, W)`` uint8 codes of the model inputs, right-padded with N to the longest."""
+        width = max((len(s) for s in self.sequences), default=0)
+        out = np.full((len(self), width), CODE_N, np.uint8)
+        for i, seq in enumerate(self.sequences):
+            out[i, : len(seq)] = encode_sequence(seq)
+        return out
+
+    def one_hot(self) -> np.ndarray:
+        """``(n, 4, W)`` float32 one-hot model inputs (A, C, G, T channels; N all zero)."""
+        codes = self.codes()
+        return (codes[:, None, :] == np.arange(4, dtype=np.uint8)[None, :, None]).astype(np.float32)
+
+    def to_tsv(self, path: str | os.PathLike[str]) -> None:
+        """Write the dataset as a plain TSV, atomically, without loss.
+
+        The file starts with ``#`` lines holding the format tag, the provenance (JSON) and the
+        reference, then a header row ``phenotype sequence score generation fitness``.  Floats are
+        written with ``repr`` so they read back bit for bit.
+        """
+        with atomic_open(path, "w") as handle:
+            handle.write(_MAGIC + "\n")
+            handle.write("#provenance\t" + json.dumps(self.provenance, default=_json_default))
+            handle.write("\n#reference\t" + self.reference + "\n")
+            handle.write("\t".join(_COLUMNS) + "\n")
+            for row in zip(
+                self.phenotypes, self.sequences, self.scores, self.generation, self.fitness
+            ):
+                handle.write(
+                    f"{row[0]}\t{row[1]}\t{float(row[2])!r}\t{int(row[3])}\t{float(row[4])!r}\n"
+                )
+
+    @classmethod
+    def from_tsv(cls, path: str | os.PathLike[str]) -> LocalDataset:
+        """Read a dataset written by :meth:`to_tsv`."""
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().split("\n")
+        if not lines or lines[0] != _MAGIC:
+            raise ValueError(f"{path} is not a local dataset TSV (first line must be {_MAGIC!r})")
+        try:
+            prov_tag, prov = lines[1].split("\t", 1)
+            ref_tag, reference = lines[2].split("\t", 1)
+        except (IndexError, ValueError) as err:
+            raise ValueError(f"{path}: missing #provenance or #reference line") from err
+        if prov_tag != "#provenance" or ref_tag != "#reference":
+            raise ValueError(f"{path}: expected #provenance then #reference lines")
+        if tuple(lines[3].split("\t")) != _COLUMNS:
+            raise ValueError(f"{path}: header must be {' '.join(_COLUMNS)}")
+        rows = [line.split("\t") for line in lines[4:] if line]
+        if any(len(r) != len(_COLUMNS) for r in rows):
+            raise ValueError(f"{path}: every row needs {len(_COLUMNS)} tab-separated fields")
+        cols = list(zip(*rows)) if rows else [()] * len(_COLUMNS)
+        return cls(
+            reference=reference,
+            phenotypes=list(cols[0]),
+            sequences=list(cols[1]),
+            scores=np.array([float(v) for v in cols[2]], dtype=np.float64),
+            generation=np.array([int(v) for v in cols[3]], dtype=np.int64),
+            fitness=np.array([float(v) for v in cols[4]], dtype=np.float64),
+            provenance=json.loads(prov),
+        )

@@ -1,0 +1,422 @@
+"""Vectorised variation operators and repair on :class:`~.population.Population` arrays.
+
+Every operator takes a :class:`numpy.random.Generator` and draws the same numbers for the same
+input, so runs are reproducible by seed.  Operators may break constraints; :func:`repair` restores
+them before evaluation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .grammar import SearchSpace
+from .population import Population
+
+_FIELDS = ("kind", "pos", "ref_len", "alt_len", "alt")
+
+
+def sample_units(
+    space: SearchSpace,
+    m: int,
+    rng: np.random.Generator,
+    kinds: np.ndarray | None = None,
+    positions: np.ndarray | None = None,
+) -> tuple[np.ndarray, ...]:
+    """Draw ``m`` fresh units.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Grammar bound to the reference.
+    m : int
+        Number of units.
+    rng : numpy.random.Generator
+        Source of randomness.
+    kinds : numpy.ndarray, optional
+        ``(m,)`` kind codes; drawn from the kind weights when omitted.
+    positions : numpy.ndarray, optional
+        ``(m,)`` positions; drawn uniformly among allowed positions when omitted.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``kind (m,)``, ``pos (m,)``, ``ref_len (m,)``, ``alt_len (m,)``, ``alt (m, S)``.
+    """
+    grammar = space.grammar
+    if kinds is None:
+        kinds = rng.choice(len(grammar.kinds), size=m, p=grammar.kind_probs).astype(np.int8)
+    if positions is None:
+        positions = rng.choice(space.allowed_positions, size=m)
+    positions = np.asarray(positions, dtype=np.int64)
+    ref_len = np.zeros(m, np.int32)
+    alt_len = np.zeros(m, np.int32)
+    alt = np.zeros((m, space.alt_width), np.uint8)
+    for code, kind in enumerate(grammar.kinds):
+        idx = np.flatnonzero(kinds == code)
+        if idx.size == 0:
+            continue
+        drawn = kind.draw(space, positions[idx], rng)
+        if (
+            np.shape(drawn.ref_len) != (idx.size,)
+            or np.shape(drawn.alt_len) != (idx.size,)
+            or np.shape(drawn.alt) != (idx.size, space.alt_width)
+        ):
+            raise ValueError(
+                f"unit kind {kind.name!r} drew arrays of the wrong shape; draw() must return "
+                f"ref_len ({idx.size},), alt_len ({idx.size},) and alt ({idx.size}, "
+                f"{space.alt_width})"
+            )
+        if (np.asarray(drawn.alt_len) > space.alt_width).any():
+            raise ValueError(
+                f"unit kind {kind.name!r} wrote more bases than its max_alt_length declares"
+            )
+        ref_len[idx] = drawn.ref_len
+        alt_len[idx] = drawn.alt_len
+        alt[idx] = drawn.alt
+    return kinds.astype(np.int8), positions, ref_len, alt_len, alt
+
+
+def _raw_random(space: SearchSpace, n: int, rng: np.random.Generator) -> Population:
+    """``n`` unrepaired individuals of 1..max_units fresh units."""
+    u = space.grammar.max_units
+    pop = Population.empty(n, u, space.alt_width)
+    counts = rng.integers(1, u + 1, size=n)
+    slots = np.arange(u)[None, :] < counts[:, None]
+    for name, values in zip(_FIELDS, sample_units(space, int(counts.sum()), rng)):
+        getattr(pop, name)[slots] = values
+    return pop
+
+
+def _set_units(pop: Population, rows: np.ndarray, slots: np.ndarray, units) -> None:
+    for name, values in zip(_FIELDS, units):
+        getattr(pop, name)[rows, slots] = values
+
+
+def _noop(space: SearchSpace, pop: Population) -> np.ndarray:
+    """``(n, U)`` True where a unit leaves the reference unchanged."""
+    same = pop.valid & (pop.ref_len == pop.alt_len)
+    ref = space.reference
+    for k in range(pop.alt.shape[2]):
+        at = np.clip(pop.pos + k, 0, ref.size - 1)
+        same &= (pop.ref_len <= k) | (pop.alt[:, :, k] == ref[at])
+    return same
+
+
+def _clear(pop: Population, mask: np.ndarray) -> None:
+    pop.kind[mask] = -1
+    pop.pos[mask] = 0
+    pop.ref_len[mask] = 0
+    pop.alt_len[mask] = 0
+    pop.alt[mask] = 0
+
+
+def _clean(
+    space: SearchSpace, pop: Population, rng: np.random.Generator, rounds: int
+) -> Population:
+    """Repair without regenerating empty individuals."""
+    pop = pop.copy()
+    n, u = pop.kind.shape
+    _clear(pop, ~pop.valid)
+    widths = np.arange(pop.alt.shape[2])[None, None, :]
+    pop.alt[widths >= pop.alt_len[:, :, None]] = 0
+    for _ in range(rounds):
+        _clear(pop, pop.valid & ~space.span_allowed(pop.pos, pop.ref_len))
+        rows, slots = np.nonzero(_noop(space, pop))
+        if rows.size == 0:
+            break
+        units = sample_units(space, rows.size, rng, pop.kind[rows, slots], pop.pos[rows, slots])
+        _set_units(pop, rows, slots, units)
+    _clear(pop, _noop(space, pop) | (pop.valid & ~space.span_allowed(pop.pos, pop.ref_len)))
+
+    # overlaps: accept units longest first (then leftmost), skipping any that touch one accepted
+    valid = pop.valid
+    start = pop.pos
+    end = pop.pos + np.maximum(pop.ref_len, 1)
+    size = np.maximum(pop.ref_len, pop.alt_len).astype(np.int64)
+    big = np.int64(space.length + 1)
+    key = (~valid) * big * big + (size.max(initial=0) - size) * big + start
+    order = np.argsort(key, axis=1, kind="stable")
+    accepted = np.zeros((n, u), bool)
+    rows = np.arange(n)
+    for r in range(u):
+        c = order[:, r]
+        cs, ce = start[rows, c], end[rows, c]
+        clash = (accepted & (start < ce[:, None]) & (cs[:, None] < end)).any(axis=1)
+        accepted[rows, c] = valid[rows, c] & ~clash
+    _clear(pop, ~accepted)
+
+    order = np.argsort(np.where(accepted, pop.pos, big), axis=1, kind="stable")
+    for name in _FIELDS:
+        arr = getattr(pop, name)
+        idx = order if arr.ndim == 2 else order[:, :, None]
+        setattr(pop, name, np.take_along_axis(arr, idx, axis=1))
+    return pop
+
+
+def repair(
+    space: SearchSpace, population: Population, rng: np.random.Generator, rounds: int = 8
+) -> Population:
+    """Restore every constraint, returning a canonical copy.
+
+    In order: units outside the reference or touching a forbidden position are dropped; units that
+    change nothing (e.g. an SNV to the reference base) are drawn again at the same position with
+    the same kind, up to ``rounds`` times, then dropped; overlapping units are resolved keeping the
+    longest (``max(ref_len, alt_len)``; ties keep the leftmost); units are sorted by position and
+    packed left; individuals left without units are replaced by fresh random ones.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Grammar bound to the reference.
+    population : Population
+        ``n`` individuals, possibly invalid.
+    rng : numpy.random.Generator
+        Source of randomness.
+    rounds : int
+        Redraw attempts for no-op units.
+
+    Returns
+    -------
+    Population
+        ``n`` canonical individuals with 1..U units each.
+    """
+    out = _clean(space, population, rng, rounds)
+    for _ in range(100):
+        empty = np.flatnonzero(out.n_units == 0)
+        if empty.size == 0:
+            return out
+        fresh = _clean(space, _raw_random(space, empty.size, rng), rng, rounds)
+        for name in _FIELDS:
+            getattr(out, name)[empty] = getattr(fresh, name)
+    raise RuntimeError(
+        "repair could not build valid individuals in 100 attempts; the grammar leaves almost no "
+        "room (few allowed positions, or indels longer than the allowed stretches)"
+    )
+
+
+def random_population(space: SearchSpace, n: int, rng: np.random.Generator) -> Population:
+    """``n`` fresh repaired individuals, each of ``1..max_units`` units (uniform count)."""
+    return repair(space, _raw_random(space, n, rng), rng)
+
+
+def tournament_select(
+    fitness: np.ndarray, n: int, size: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Indices of ``n`` tournament winners.
+
+    Parameters
+    ----------
+    fitness : numpy.ndarray
+        ``(P,)`` fitness, higher is better.
+    n : int
+        Winners to pick.
+    size : int
+        Entrants per tournament, drawn with replacement; ties go to the first entrant.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` int64 indices into ``fitness``.
+    """
+    fitness = np.asarray(fitness, dtype=float)
+    if fitness.size == 0:
+        raise ValueError("cannot select from an empty population")
+    entrants = rng.integers(0, fitness.size, size=(n, size))
+    return entrants[np.arange(n), np.argmax(fitness[entrants], axis=1)]
+
+
+def crossover(
+    population: Population,
+    first: np.ndarray,
+    second: np.ndarray,
+    probability: float,
+    rng: np.random.Generator,
+) -> Population:
+    """One-point crossover of unit lists.
+
+    With probability ``probability`` child ``i`` is the first ``a`` units of parent
+    ``first[i]`` (``1 <= a <= k``) followed by the units of ``second[i]`` from a random cut on,
+    truncated to ``U``; otherwise it copies ``first[i]``.
+
+    Parameters
+    ----------
+    population : Population
+        Canonical parents.
+    first, second : numpy.ndarray
+        ``(m,)`` parent indices.
+    probability : float
+        Crossover probability per child.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    Population
+        ``m`` unrepaired children.
+    """
+    a = population.take(first)
+    b = population.take(second)
+    m, u = a.kind.shape
+    ka = np.maximum(a.n_units, 1)
+    kb = b.n_units
+    cross = rng.random(m) < probability
+    cut_a = np.floor(rng.random(m) * ka).astype(np.int64) + 1
+    cut_b = np.floor(rng.random(m) * (kb + 1)).astype(np.int64)
+    j = np.arange(u)[None, :]
+    src_b = cut_b[:, None] + j - cut_a[:, None]
+    from_b = cross[:, None] & (j >= cut_a[:, None])
+    take_b = from_b & (src_b < kb[:, None])
+    src_b = np.clip(src_b, 0, u - 1)
+    child = a.copy()
+    for name in _FIELDS:
+        arr_b = getattr(b, name)
+        idx = src_b if arr_b.ndim == 2 else src_b[:, :, None]
+        moved = np.take_along_axis(arr_b, idx, axis=1)
+        mask = take_b if arr_b.ndim == 2 else take_b[:, :, None]
+        arr = getattr(child, name)
+        arr[:] = np.where(mask, moved, arr)
+    _clear(child, from_b & ~take_b)
+    return child
+
+
+def standard_mutation(
+    space: SearchSpace, population: Population, rng: np.random.Generator
+) -> Population:
+    """Mutate every individual once: replace, add or remove one unit (uniform among feasible).
+
+    A replaced or added unit is fresh (any kind, any allowed position); adding needs a free slot,
+    removing needs two units.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Grammar bound to the reference.
+    population : Population
+        ``m`` canonical individuals.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    Population
+        ``m`` unrepaired mutants.
+    """
+    pop = population.copy()
+    m, u = pop.kind.shape
+    k = pop.n_units
+    feasible = np.stack([np.ones(m, bool), k < u, k > 1], axis=1)
+    cum = np.cumsum(feasible, axis=1)
+    pick = np.floor(rng.random(m) * cum[:, -1]).astype(np.int64)
+    op = np.argmax(cum > pick[:, None], axis=1)
+    slot = np.floor(rng.random(m) * np.maximum(k, 1)).astype(np.int64)
+    slot = np.where(op == 1, k, slot)
+    fresh = sample_units(space, m, rng)
+    rows = np.arange(m)
+    write = np.flatnonzero(op < 2)
+    _set_units(pop, write, slot[write], tuple(f[write] for f in fresh))
+    drop = np.zeros_like(pop.kind, dtype=bool)
+    remove = np.flatnonzero(op == 2)
+    drop[rows[remove], slot[remove]] = True
+    _clear(pop, drop)
+    return pop
+
+
+def locality_mutation(
+    space: SearchSpace,
+    population: Population,
+    sigma: float,
+    rng: np.random.Generator,
+    attempts: int = 32,
+) -> Population:
+    """Move one unit of every individual nearby and redraw it (locality-aware mutation).
+
+    One unit per individual is chosen; it keeps its kind and moves to ``round(N(old, sigma))``,
+    redrawn until it differs from the old position and is allowed (up to ``attempts`` times, else
+    it stays put); its bases or size are then drawn afresh at the new position.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Grammar bound to the reference.
+    population : Population
+        ``m`` canonical individuals.
+    sigma : float
+        Standard deviation of the move, in bases.
+    rng : numpy.random.Generator
+        Source of randomness.
+    attempts : int
+        Position redraws before giving up on moving.
+
+    Returns
+    -------
+    Population
+        ``m`` unrepaired mutants.
+    """
+    pop = population.copy()
+    k = pop.n_units
+    rows = np.flatnonzero(k > 0)
+    slots = np.floor(rng.random(rows.size) * k[rows]).astype(np.int64)
+    old = pop.pos[rows, slots]
+    new = old.copy()
+    todo = np.ones(rows.size, bool)
+    for _ in range(attempts):
+        idx = np.flatnonzero(todo)
+        if idx.size == 0:
+            break
+        cand = np.rint(rng.normal(old[idx], sigma)).astype(np.int64)
+        ok = (cand != old[idx]) & (cand >= 0) & (cand < space.length)
+        ok[ok] = ~space.forbidden[cand[ok]]
+        new[idx[ok]] = cand[ok]
+        todo[idx[ok]] = False
+    units = sample_units(space, rows.size, rng, pop.kind[rows, slots], new)
+    _set_units(pop, rows, slots, units)
+    return pop
+
+
+def mutate(
+    space: SearchSpace,
+    population: Population,
+    probability: float,
+    locality_weight: float,
+    sigma: float,
+    rng: np.random.Generator,
+) -> Population:
+    """Mutate each individual with ``probability``: locality-aware with ``locality_weight``,
+    standard otherwise.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Grammar bound to the reference.
+    population : Population
+        ``m`` canonical individuals.
+    probability : float
+        Chance that an individual mutates.
+    locality_weight : float
+        Share of mutations done by :func:`locality_mutation`.
+    sigma : float
+        Locality move standard deviation.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    Population
+        ``m`` unrepaired individuals.
+    """
+    m = len(population)
+    hit = rng.random(m) < probability
+    local = rng.random(m) < locality_weight
+    out = population.copy()
+    for mask, op in (
+        (hit & local, lambda p: locality_mutation(space, p, sigma, rng)),
+        (hit & ~local, lambda p: standard_mutation(space, p, rng)),
+    ):
+        idx = np.flatnonzero(mask)
+        if idx.size:
+            mutated = op(population.take(idx))
+            for name in _FIELDS:
+                getattr(out, name)[idx] = getattr(mutated, name)
+    return out

@@ -1,0 +1,605 @@
+"""The search loop: generations, batched cached scoring, archive updates, budgets.
+
+A *scorer* is any callable ``scorer(batch: EditBatch) -> (n,)`` array of scores.  The batch holds
+the reference, the ``n`` individuals (:class:`~.population.Population`), their edited sequences
+``(n, W)`` as uint8 codes (A=0, C=1, G=2, T=3, N=4, padded with N), their lengths and the new
+coordinates of tracked positions.  A full-model scorer reads ``batch.sequences``; an exact
+incremental scorer may read ``batch.reference`` and ``batch.population`` instead.  The engine
+never scores the same model input twice and never passes more than ``batch_size`` sequences per
+call.  An optional ``name`` attribute is recorded in the provenance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Union
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .archive import Archive, Binning
+from .fitness import FitnessFunction, get_fitness
+from .grammar import Grammar, SearchSpace
+from .operators import crossover, mutate, random_population, repair, tournament_select
+from .population import EditBatch, Population, apply_population
+
+logger = logging.getLogger(__name__)
+
+Scorer = Callable[[EditBatch], Any]
+SeedLike = Union[int, np.random.Generator, None]
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Settings of a search; defaults follow the reference's tuned BinFiller configuration.
+
+    Attributes
+    ----------
+    strategy : {"gggp", "random"}
+        ``"random"`` replaces every generation by fresh random individuals (the baseline).
+    fitness : str or callable
+        ``"binfiller"``, ``"iad"`` or ``f(bins, counts, target_size) -> (n,)``.
+    population_size : int
+        Individuals per generation.
+    operators_weight, elitism_weight, novelty_weight : float
+        Shares of each generation made by selection -> crossover -> mutation, by copying the
+        fittest, and by fresh random individuals (normalised; 0.8, 0.0, 0.1).
+    tournament_size : int
+        Entrants per tournament.
+    crossover_probability, mutation_probability : float
+        Per-child chances (0.25, 0.7).
+    locality_weight : float
+        Share of mutations that are locality-aware (0.8).
+    sigma : float
+        Standard deviation of locality moves, in bases (4).
+    n_bins, score_range, n_sub_bins : int, (float, float), int
+        Archive binning (40 bins over [0, 1], 10 sub-bins).
+    archive_size : int
+        Archive target size: capacity, BinFiller target and a stopping criterion.
+    min_per_bin : int
+        Coverage threshold of the quality metric.
+    initial_min_delta : float
+        Generation 0 archives only scores at least this far from the reference's score.
+    max_evaluations : int or None
+        Budget of distinct model inputs scored, the reference included.
+    max_time : float or None
+        Wall-time budget in seconds (checked between scorer calls).
+    max_generations : int or None
+        Budget of generations.
+    patience : int
+        Stop after this many generations in a row without a new evaluation.
+    batch_size : int
+        Most sequences per scorer call.
+    sequence_length : int or None
+        Fixed model input length: edited sequences are padded with N or trimmed at ``trim``'s
+        end.  ``None`` passes variable lengths.
+    trim : {"right", "left"}
+        End where padding or trimming happens.
+    """
+
+    strategy: str = "gggp"
+    fitness: str | FitnessFunction = "binfiller"
+    population_size: int = 500
+    operators_weight: float = 0.8
+    elitism_weight: float = 0.0
+    novelty_weight: float = 0.1
+    tournament_size: int = 5
+    crossover_probability: float = 0.25
+    mutation_probability: float = 0.7
+    locality_weight: float = 0.8
+    sigma: float = 4.0
+    n_bins: int = 40
+    score_range: tuple[float, float] = (0.0, 1.0)
+    n_sub_bins: int = 10
+    archive_size: int = 5000
+    min_per_bin: int = 10
+    initial_min_delta: float = 0.1
+    max_evaluations: int | None = None
+    max_time: float | None = None
+    max_generations: int | None = None
+    patience: int = 50
+    batch_size: int = 256
+    sequence_length: int | None = None
+    trim: str = "right"
+
+    def __post_init__(self) -> None:
+        if self.strategy not in ("gggp", "random"):
+            raise ValueError(f"strategy must be 'gggp' or 'random', got {self.strategy!r}")
+        get_fitness(self.fitness)
+        for name in (
+            "population_size",
+            "tournament_size",
+            "archive_size",
+            "batch_size",
+            "patience",
+            "n_bins",
+            "n_sub_bins",
+        ):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        weights = np.array([self.operators_weight, self.elitism_weight, self.novelty_weight])
+        if (weights < 0).any() or weights.sum() <= 0:
+            raise ValueError(
+                f"operators/elitism/novelty weights must be >= 0 with a positive sum, got {weights}"
+            )
+        for name in ("crossover_probability", "mutation_probability", "locality_weight"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
+        if not self.sigma > 0:
+            raise ValueError(f"sigma must be > 0, got {self.sigma}")
+        object.__setattr__(self, "score_range", tuple(float(v) for v in self.score_range))
+        Binning(self.n_bins, *self.score_range, self.n_sub_bins)
+        budgets = (self.max_evaluations, self.max_time, self.max_generations)
+        if all(b is None for b in budgets):
+            raise ValueError(
+                "give at least one of max_evaluations, max_time or max_generations: the archive "
+                "target alone may never be reached"
+            )
+        for name, value in zip(("max_evaluations", "max_time", "max_generations"), budgets):
+            if value is not None and not value > 0:
+                raise ValueError(f"{name} must be positive or None, got {value}")
+        if self.sequence_length is not None and int(self.sequence_length) < 1:
+            raise ValueError(
+                f"sequence_length must be positive or None, got {self.sequence_length}"
+            )
+        if self.trim not in ("right", "left"):
+            raise ValueError(f"trim must be 'right' or 'left', got {self.trim!r}")
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready settings (a callable fitness is recorded by name)."""
+        out = dataclasses.asdict(self)
+        if callable(self.fitness):
+            out["fitness"] = getattr(self.fitness, "__name__", type(self.fitness).__name__)
+        out["score_range"] = list(self.score_range)
+        return out
+
+
+def sequence_key(codes: np.ndarray) -> bytes:
+    """Identity of a model input: a 16-byte BLAKE2b digest of its codes."""
+    return hashlib.blake2b(np.ascontiguousarray(codes, np.uint8).tobytes(), digest_size=16).digest()
+
+
+class Evaluator:
+    """Batched, cached scoring of populations.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Grammar bound to the reference.
+    scorer : callable
+        ``scorer(EditBatch) -> (n,)`` (see the module docstring).
+    tracked : sequence of int
+        ``(T,)`` reference positions followed into ``EditBatch.tracked``.
+    batch_size : int
+        Most sequences per scorer call.
+    sequence_length : int or None
+        Fixed model input length, or ``None``.
+    trim : {"right", "left"}
+        Padding or trimming end for a fixed length.
+    progress : tqdm.tqdm or None
+        Progress bar advanced by each new evaluation.
+
+    Attributes
+    ----------
+    cache : dict
+        Score of every model input scored so far, by :func:`sequence_key`.
+    evaluations : int
+        Distinct model inputs scored.
+    cache_hits : int
+        Lookups answered by the cache.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        scorer: Scorer,
+        tracked=(),
+        batch_size: int = 256,
+        sequence_length: int | None = None,
+        trim: str = "right",
+        progress=None,
+    ) -> None:
+        if not callable(scorer):
+            raise TypeError(
+                f"scorer must be callable as scorer(EditBatch) -> scores, got {type(scorer)}"
+            )
+        self.space = space
+        self.scorer = scorer
+        self.tracked = np.asarray(tracked, dtype=np.int64).reshape(-1)
+        self.batch_size = int(batch_size)
+        self.sequence_length = sequence_length
+        self.trim = trim
+        self.progress = progress
+        self.cache: dict[bytes, float] = {}
+        self.evaluations = 0
+        self.cache_hits = 0
+
+    def _apply(self, population: Population) -> EditBatch:
+        return apply_population(
+            self.space, population, self.tracked, self.sequence_length, self.trim
+        )
+
+    def edit(self, population: Population) -> tuple[EditBatch, list[bytes]]:
+        """Apply a population in chunks of ``batch_size``.
+
+        Returns
+        -------
+        batch : EditBatch
+            All ``n`` model inputs.
+        keys : list of bytes
+            ``(n,)`` model-input identities (:func:`sequence_key`).
+        """
+        n = len(population)
+        parts = [
+            self._apply(population.take(np.arange(start, min(start + self.batch_size, n))))
+            for start in range(0, n, self.batch_size)
+        ] or [self._apply(population)]
+        width = max(p.sequences.shape[1] for p in parts)
+        pad = [((0, 0), (0, width - p.sequences.shape[1])) for p in parts]
+        batch = EditBatch(
+            self.space.reference,
+            population,
+            np.concatenate([np.pad(p.sequences, w, constant_values=4) for p, w in zip(parts, pad)]),
+            np.concatenate([p.lengths for p in parts]),
+            np.concatenate([p.tracked for p in parts]),
+            self.sequence_length,
+        )
+        return batch, [sequence_key(row) for row in batch.rows()]
+
+    def __call__(
+        self,
+        population: Population,
+        max_new: int | None = None,
+        deadline: float | None = None,
+    ) -> tuple[np.ndarray, list[bytes], np.ndarray]:
+        """Score a population, calling the scorer only for inputs never scored.
+
+        Parameters
+        ----------
+        population : Population
+            ``n`` canonical individuals.
+        max_new : int, optional
+            Most new evaluations allowed (the evaluation budget left).
+        deadline : float, optional
+            ``time.perf_counter()`` value after which no further scorer call starts.
+
+        Returns
+        -------
+        scores : numpy.ndarray
+            ``(n,)`` float scores, NaN for individuals left unscored by a budget.
+        keys : list of bytes
+            ``(n,)`` model-input identities.
+        scored : numpy.ndarray
+            ``(n,)`` bool, True where a score is known.
+        """
+        edited, keys = self.edit(population)
+        todo: dict[bytes, int] = {}
+        for i, key in enumerate(keys):
+            if key in self.cache:
+                self.cache_hits += 1
+            elif key not in todo:
+                todo[key] = i
+        new = np.fromiter(todo.values(), dtype=np.int64, count=len(todo))
+        if max_new is not None:
+            new = new[: max(0, int(max_new))]
+        for start in range(0, new.size, self.batch_size):
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
+            idx = new[start : start + self.batch_size]
+            lengths = edited.lengths[idx]
+            width = edited.sequences.shape[1]
+            if self.sequence_length is None:
+                width = int(lengths.max(initial=0))
+            batch = EditBatch(
+                edited.reference,
+                population.take(idx),
+                edited.sequences[idx, :width],
+                lengths,
+                edited.tracked[idx],
+                self.sequence_length,
+            )
+            scores = self._call(batch)
+            for i, s in zip(idx, scores):
+                self.cache[keys[i]] = float(s)
+            self.evaluations += idx.size
+            if self.progress is not None:
+                self.progress.update(idx.size)
+        scores = np.array([self.cache.get(k, math.nan) for k in keys], dtype=float)
+        return scores, keys, ~np.isnan(scores)
+
+    def _call(self, batch: EditBatch) -> np.ndarray:
+        out = np.asarray(self.scorer(batch), dtype=float)
+        if out.size != len(batch):
+            raise ValueError(
+                f"scorer returned {out.size} scores for a batch of {len(batch)} sequences; it "
+                "must return one score per sequence, shaped (n,)"
+            )
+        out = out.reshape(-1)
+        if not np.isfinite(out).all():
+            raise ValueError("scorer returned NaN or infinite scores; make it return finite floats")
+        return out
+
+
+@dataclass
+class SearchResult:
+    """Outcome of :func:`search`.
+
+    Attributes
+    ----------
+    archive : Archive
+        The archive.
+    space : SearchSpace
+        Grammar and reference searched.
+    original_score : float
+        Score of the unedited reference.
+    log : list of dict
+        One row per generation: ``generation, evaluations, new_evaluations, cache_hits,
+        archived, archive_size, quality, size, uniformity, diversity, coverage, mean_fitness,
+        max_fitness, elapsed``.
+    evaluations, generations : int
+        Budget spent.
+    elapsed : float
+        Wall time in seconds.
+    stop_reason : str
+        ``"evaluations"``, ``"time"``, ``"generations"``, ``"archive"`` or ``"stalled"``.
+    settings : SearchSettings
+        Settings used.
+    seed : int or None
+        Integer seed (``None`` when a Generator was passed).
+    tracked : numpy.ndarray
+        ``(T,)`` tracked reference positions.
+    scorer_name : str
+        Name of the scorer.
+    """
+
+    archive: Archive
+    space: SearchSpace
+    original_score: float
+    log: list[dict[str, float]]
+    evaluations: int
+    generations: int
+    elapsed: float
+    stop_reason: str
+    settings: SearchSettings
+    seed: int | None
+    tracked: np.ndarray
+    scorer_name: str = field(default="scorer")
+
+    def provenance(self) -> dict[str, Any]:
+        """JSON-ready record of how the archive was made."""
+        return {
+            "seed": self.seed,
+            "settings": self.settings.describe(),
+            "grammar": self.space.grammar.describe(),
+            "scorer": self.scorer_name,
+            "original_score": self.original_score,
+            "tracked": self.tracked.tolist(),
+            "evaluations": self.evaluations,
+            "generations": self.generations,
+            "stop_reason": self.stop_reason,
+        }
+
+
+def _split(total: int, weights) -> np.ndarray:
+    """Largest-remainder split of ``total`` by ``weights``."""
+    w = np.asarray(weights, dtype=float)
+    exact = total * w / w.sum()
+    counts = np.floor(exact).astype(np.int64)
+    rest = total - counts.sum()
+    counts[np.argsort(-(exact - counts), kind="stable")[:rest]] += 1
+    return counts
+
+
+def next_generation(
+    space: SearchSpace,
+    population: Population,
+    fitness: np.ndarray,
+    settings: SearchSettings,
+    rng: np.random.Generator,
+) -> Population:
+    """Breed the next generation.
+
+    ``"gggp"``: a weighted parallel of elitism (fittest copied), novelty (fresh random) and
+    tournament selection -> crossover -> mutation, then repair.  ``"random"``: all fresh.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Grammar bound to the reference.
+    population : Population
+        ``n`` evaluated individuals.
+    fitness : numpy.ndarray
+        ``(n,)`` their fitness.
+    settings : SearchSettings
+        Operator settings.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    Population
+        ``settings.population_size`` repaired individuals.
+    """
+    size = settings.population_size
+    if settings.strategy == "random" or len(population) == 0:
+        return random_population(space, size, rng)
+    n_op, n_elite, n_novel = _split(
+        size, (settings.operators_weight, settings.elitism_weight, settings.novelty_weight)
+    )
+    elite = population.take(np.argsort(-fitness, kind="stable")[: min(n_elite, len(population))])
+    novel = random_population(space, n_novel + n_elite - len(elite), rng)
+    first = tournament_select(fitness, n_op, settings.tournament_size, rng)
+    second = tournament_select(fitness, n_op, settings.tournament_size, rng)
+    children = crossover(population, first, second, settings.crossover_probability, rng)
+    children = mutate(
+        space,
+        children,
+        settings.mutation_probability,
+        settings.locality_weight,
+        settings.sigma,
+        rng,
+    )
+    return Population.concatenate([elite, novel, repair(space, children, rng)])
+
+
+def _rng(seed: SeedLike) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        raise ValueError("give seed= an int (or a numpy Generator) so the search is reproducible")
+    return np.random.default_rng(int(seed))
+
+
+def search(
+    reference,
+    scorer: Scorer,
+    *,
+    grammar: Grammar | None = None,
+    settings: SearchSettings | None = None,
+    tracked=(),
+    seed: SeedLike = 0,
+    progress: bool = False,
+) -> SearchResult:
+    """Grow an archive of perturbations of ``reference`` whose scores spread over the range.
+
+    Runs generations until the first budget is spent: evaluations, wall time, generations, or
+    the archive reaching its target size.  With the same seed and evaluation (or generation)
+    budget the archive is identical run to run.
+
+    Parameters
+    ----------
+    reference : str or numpy.ndarray
+        ``(L,)`` reference sequence (text or uint8 codes).
+    scorer : callable
+        ``scorer(EditBatch) -> (n,)`` scores (see the module docstring).
+    grammar : Grammar, optional
+        Perturbation grammar (default :class:`Grammar()`).
+    settings : SearchSettings, optional
+        Search settings; one budget at least must be set, e.g.
+        ``SearchSettings(max_evaluations=10_000)``.
+    tracked : sequence of int
+        ``(T,)`` reference positions (e.g. splice sites) followed into ``EditBatch.tracked``.
+    seed : int or numpy.random.Generator
+        Randomness source.
+    progress : bool
+        Show a tqdm progress bar of evaluations.
+
+    Returns
+    -------
+    SearchResult
+    """
+    if settings is None:
+        raise ValueError(
+            "pass settings=SearchSettings(...) with a budget (max_evaluations, max_time or "
+            "max_generations)"
+        )
+    space = (grammar or Grammar()).bind(reference)
+    rng = _rng(seed)
+    fitness_fn = get_fitness(settings.fitness)
+    archive = Archive(
+        Binning(settings.n_bins, *settings.score_range, settings.n_sub_bins),
+        settings.archive_size,
+        settings.min_per_bin,
+    )
+    bar = tqdm(
+        total=settings.max_evaluations, disable=not progress, desc="GGGP evaluations", unit="seq"
+    )
+    evaluator = Evaluator(
+        space, scorer, tracked, settings.batch_size, settings.sequence_length, settings.trim, bar
+    )
+    start = time.perf_counter()
+    deadline = None if settings.max_time is None else start + settings.max_time
+    empty = Population.empty(1, space.grammar.max_units, space.alt_width)
+    original, original_keys, _ = evaluator(empty)
+    archive.exclude(original_keys)
+    original_score = float(original[0])
+
+    log: list[dict[str, float]] = []
+    generation = 0
+    idle = 0
+    population = random_population(space, settings.population_size, rng)
+    while True:
+        stop = _stop_reason(settings, evaluator, archive, generation, deadline, idle)
+        if stop is not None:
+            break
+        before, hits_before = evaluator.evaluations, evaluator.cache_hits
+        left = None
+        if settings.max_evaluations is not None:
+            left = settings.max_evaluations - evaluator.evaluations
+        scores, keys, scored = evaluator(population, left, deadline)
+        if not scored.all():  # a budget ran out inside this generation: keep the scored part
+            population = population.take(scored)
+            scores = scores[scored]
+            keys = [k for k, ok in zip(keys, scored) if ok]
+        bins, _ = archive.binning.assign(scores)
+        fitness = np.asarray(fitness_fn(bins, archive.counts, settings.archive_size), float)
+        eligible = None
+        if generation == 0:
+            eligible = np.abs(scores - original_score) >= settings.initial_min_delta
+        added = archive.add(keys, scores, population, generation, fitness, eligible)
+        new = evaluator.evaluations - before
+        idle = idle + 1 if new == 0 else 0
+        quality = archive.quality()
+        row = {
+            "generation": generation,
+            "evaluations": evaluator.evaluations,
+            "new_evaluations": new,
+            "cache_hits": evaluator.cache_hits - hits_before,
+            "archived": int(added.sum()),
+            "archive_size": len(archive),
+            **quality._asdict(),
+            "mean_fitness": float(fitness.mean()) if fitness.size else math.nan,
+            "max_fitness": float(fitness.max()) if fitness.size else math.nan,
+            "elapsed": time.perf_counter() - start,
+        }
+        log.append(row)
+        logger.debug(
+            "generation %(generation)d: archive %(archive_size)d, quality %(quality).4f", row
+        )
+        bar.set_postfix(archive=len(archive), quality=f"{quality.quality:.3f}", refresh=False)
+        generation += 1
+        if _stop_reason(settings, evaluator, archive, generation, deadline, idle) is None:
+            population = next_generation(space, population, fitness, settings, rng)
+    bar.close()
+    return SearchResult(
+        archive=archive,
+        space=space,
+        original_score=original_score,
+        log=log,
+        evaluations=evaluator.evaluations,
+        generations=generation,
+        elapsed=time.perf_counter() - start,
+        stop_reason=stop,
+        settings=settings,
+        seed=None if isinstance(seed, np.random.Generator) else int(seed),
+        tracked=evaluator.tracked,
+        scorer_name=str(
+            getattr(scorer, "name", None) or getattr(scorer, "__name__", type(scorer).__name__)
+        ),
+    )
+
+
+def _stop_reason(
+    settings: SearchSettings,
+    evaluator: Evaluator,
+    archive: Archive,
+    generation: int,
+    deadline: float | None,
+    idle: int,
+) -> str | None:
+    if settings.max_evaluations is not None and evaluator.evaluations >= settings.max_evaluations:
+        return "evaluations"
+    if deadline is not None and time.perf_counter() >= deadline:
+        return "time"
+    if settings.max_generations is not None and generation >= settings.max_generations:
+        return "generations"
+    if archive.full:
+        return "archive"
+    if idle >= settings.patience:
+        return "stalled"
+    return None

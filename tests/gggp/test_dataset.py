@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from captum_genomics.gggp.dataset import LocalDataset
+from captum_genomics.gggp.grammar import Grammar
+from captum_genomics.gggp.population import apply_population
+from captum_genomics.gggp.search import SearchSettings, search
+
+
+@pytest.fixture(scope="module")
+def result(reference, make_scorer):
+    return search(
+        reference,
+        make_scorer(),
+        grammar=Grammar(roi=(180, 220), max_distance=60),
+        settings=SearchSettings(population_size=80, max_generations=3, initial_min_delta=0.0),
+        seed=3,
+    )
+
+
+def test_from_search_matches_archive(result, string_editor):
+    data = LocalDataset.from_search(result)
+    _, scores, generation, fitness = result.archive.entries()
+    assert len(data) == len(result.archive) > 0
+    np.testing.assert_array_equal(data.scores, scores)
+    np.testing.assert_array_equal(data.generation, generation)
+    np.testing.assert_array_equal(data.fitness, fitness)
+    for phenotype, seq in zip(data.phenotypes, data.sequences):
+        assert seq == string_editor(data.reference, phenotype)
+    assert data.provenance["seed"] == 3 and data.provenance["scorer"] == "pwm"
+    grammar = result.space.grammar
+    batch = apply_population(grammar.bind(data.reference), data.population(grammar))
+    assert batch.strings() == data.sequences
+
+
+def test_tsv_round_trip_is_lossless(result, tmp_path):
+    data = LocalDataset.from_search(result)
+    path = tmp_path / "local.tsv"
+    data.to_tsv(path)
+    back = LocalDataset.from_tsv(path)
+    assert back.reference == data.reference
+    assert back.phenotypes == data.phenotypes and back.sequences == data.sequences
+    np.testing.assert_array_equal(back.scores, data.scores)
+    np.testing.assert_array_equal(back.generation, data.generation)
+    np.testing.assert_array_equal(back.fitness, data.fitness)
+    assert back.provenance == data.provenance
+    assert os.listdir(tmp_path) == ["local.tsv"]  # no temporary file left behind
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=5))
+@settings(deadline=None, max_examples=20)
+def test_tsv_keeps_floats_bit_for_bit(tmp_path_factory, values):
+    n = len(values)
+    data = LocalDataset(
+        "ACGT", ["SNV[0,C]"] * n, ["CCGT"] * n, values, np.arange(n), values[::-1], {"seed": 1}
+    )
+    path = tmp_path_factory.mktemp("f") / "d.tsv"
+    data.to_tsv(path)
+    back = LocalDataset.from_tsv(path)
+    np.testing.assert_array_equal(back.scores, np.array(values))
+    np.testing.assert_array_equal(back.fitness, np.array(values[::-1]))
+
+
+def test_one_hot_and_codes():
+    data = LocalDataset(
+        "ACGT", ["Deletion[0,1]", "SNV[3,N]"], ["CGT", "ACGN"], [0.1, 0.2], [0, 1], [0.0, 0.0]
+    )
+    np.testing.assert_array_equal(data.codes(), [[1, 2, 3, 4], [0, 1, 2, 4]])
+    x = data.one_hot()
+    assert x.shape == (2, 4, 4) and x.dtype == np.float32
+    np.testing.assert_array_equal(x.sum(axis=1), [[1, 1, 1, 0], [1, 1, 1, 0]])
+    assert x[0, 1, 0] == 1 and x[1, 0, 0] == 1
+
+
+def test_bad_files_and_rows(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("phenotype\tsequence\n")
+    with pytest.raises(ValueError, match="not a local dataset"):
+        LocalDataset.from_tsv(bad)
+    with pytest.raises(ValueError, match="one entry per row"):
+        LocalDataset("A", ["x"], [], [1.0], [0], [0.0])
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        LocalDataset("A", [], [], [], [], []).to_tsv(tmp_path / "missing" / "d.tsv")

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from captum_genomics.gggp.archive import archive_quality
+from captum_genomics.gggp.grammar import Grammar
+from captum_genomics.gggp.population import format_phenotypes
+from captum_genomics.gggp.search import SearchSettings, search
+
+GRAMMAR = Grammar(roi=(180, 220), max_distance=60)
+
+
+def run(reference, scorer, seed=0, **kw):
+    kw.setdefault("population_size", 60)
+    kw.setdefault("archive_size", 400)
+    return search(reference, scorer, grammar=GRAMMAR, settings=SearchSettings(**kw), seed=seed)
+
+
+@given(st.integers(1, 700), st.integers(1, 64), st.sampled_from(["gggp", "random"]))
+@settings(deadline=None, max_examples=15)
+def test_evaluation_budget_and_cache(reference, make_scorer, budget, batch, strategy):
+    scorer = make_scorer()
+    result = run(
+        reference,
+        scorer,
+        max_evaluations=budget,
+        batch_size=batch,
+        strategy=strategy,
+        archive_size=5000,
+    )
+    assert result.evaluations == len(scorer.seen) <= budget
+    assert len(set(scorer.seen)) == len(scorer.seen)  # never scored twice
+    assert max(scorer.batch_sizes) <= batch
+    assert result.stop_reason in ("evaluations", "stalled")
+    if result.log:
+        assert result.log[-1]["evaluations"] == result.evaluations
+
+
+def test_generation_archive_and_time_budgets(reference, make_scorer):
+    by_generations = run(reference, make_scorer(), max_generations=3, archive_size=5000)
+    assert by_generations.generations == 3 == len(by_generations.log)
+    assert by_generations.stop_reason == "generations"
+    by_archive = run(reference, make_scorer(), max_generations=100, archive_size=50)
+    assert len(by_archive.archive) == 50 and by_archive.stop_reason == "archive"
+    by_time = run(reference, make_scorer(), max_time=1e-9)
+    assert by_time.stop_reason == "time" and by_time.generations == 0
+
+
+@pytest.mark.parametrize("strategy", ["gggp", "random"])
+def test_same_seed_same_archive(reference, make_scorer, strategy):
+    runs = [
+        run(reference, make_scorer(), seed=s, max_evaluations=500, strategy=strategy)
+        for s in (5, 5, 6)
+    ]
+    (pa, sa, ga, fa), (pb, sb, gb, fb), (pc, _, _, _) = (r.archive.entries() for r in runs)
+    assert pa.equals(pb)
+    np.testing.assert_array_equal(sa, sb)
+    np.testing.assert_array_equal(ga, gb)
+    np.testing.assert_array_equal(fa, fb)
+    assert not (len(pa) == len(pc) and pa.equals(pc))
+    seeded = search(
+        reference,
+        make_scorer(),
+        grammar=GRAMMAR,
+        settings=SearchSettings(population_size=60, max_evaluations=500),
+        seed=np.random.default_rng(5),
+    )
+    assert seeded.seed is None and len(seeded.archive) > 0
+
+
+def test_generation_zero_rule_and_log(reference, make_scorer):
+    result = run(
+        reference,
+        make_scorer(),
+        max_generations=4,
+        initial_min_delta=0.1,
+        population_size=300,
+        archive_size=1000,
+    )
+    _, scores, generation, _ = result.archive.entries()
+    first = generation == 0
+    assert first.any()
+    assert (np.abs(scores[first] - result.original_score) >= 0.1).all()
+    assert (generation > 0).any()
+    assert [row["generation"] for row in result.log] == [0, 1, 2, 3]
+    assert sum(row["archived"] for row in result.log) == len(result.archive)
+    assert result.log[-1]["quality"] == pytest.approx(archive_quality(scores, target_size=1000))
+    for key in ("size", "uniformity", "diversity", "coverage", "mean_fitness", "cache_hits"):
+        assert key in result.log[-1]
+    prov = result.provenance()
+    assert prov["seed"] == 0 and prov["scorer"] == "pwm"
+    assert prov["settings"]["max_generations"] == 4
+
+
+def test_gggp_beats_random_at_equal_budget(reference, make_scorer):
+    quality = {}
+    for strategy in ("gggp", "random"):
+        quality[strategy] = np.mean(
+            [
+                run(
+                    reference,
+                    make_scorer(),
+                    seed=s,
+                    strategy=strategy,
+                    population_size=200,
+                    archive_size=2000,
+                    max_evaluations=2000,
+                ).log[-1]["quality"]
+                for s in (0, 1)
+            ]
+        )
+    assert quality["gggp"] > quality["random"] + 0.02
+
+
+def test_random_strategy_draws_fresh_individuals(reference, make_scorer):
+    result = run(
+        reference,
+        make_scorer(),
+        strategy="random",
+        max_generations=3,
+        archive_size=5000,
+        initial_min_delta=0.0,
+    )
+    pop, _, generation, _ = result.archive.entries()
+    grammar = result.space.grammar
+    gens = [set(format_phenotypes(pop.take(generation == g), grammar)) for g in range(3)]
+    assert all(len(a & b) < 5 for a in gens for b in gens if a is not b)
+
+
+def test_tiny_reference_exhausts_without_rescoring(make_scorer):
+    ref = "ACGTACGTACGTAC"
+    scorer = make_scorer()
+    grammar = Grammar(max_units=1, max_indel=1, kinds=Grammar().kinds[:1])
+    result = search(
+        ref,
+        scorer,
+        grammar=grammar,
+        seed=0,
+        settings=SearchSettings(population_size=30, max_generations=200, patience=5),
+    )
+    assert result.stop_reason == "stalled"
+    assert result.evaluations == len(set(scorer.seen)) == 1 + 3 * 14  # every SNV, once
+    assert sum(row["cache_hits"] for row in result.log) > 0
+
+
+def test_fixed_length_and_tracked_reach_the_scorer(reference):
+    seen = []
+
+    def scorer(batch):
+        seen.append((batch.sequences.shape[1], batch.tracked.shape[1], batch.fixed_length))
+        return np.full(len(batch), 0.5)
+
+    search(
+        reference,
+        scorer,
+        grammar=GRAMMAR,
+        tracked=[180, 219],
+        seed=0,
+        settings=SearchSettings(population_size=20, max_generations=2, sequence_length=400),
+    )
+    assert set(seen) == {(400, 2, 400)}
+
+
+def test_bad_scorers_and_settings(reference):
+    with pytest.raises(ValueError, match="one score per sequence"):
+        run(reference, lambda b: np.zeros(len(b) + 1), max_generations=1)
+    with pytest.raises(ValueError, match="finite"):
+        run(reference, lambda b: np.full(len(b), np.nan), max_generations=1)
+    with pytest.raises(TypeError, match="callable"):
+        run(reference, "model", max_generations=1)
+    with pytest.raises(ValueError, match="at least one of"):
+        SearchSettings()
+    with pytest.raises(ValueError, match="strategy"):
+        SearchSettings(strategy="greedy", max_generations=1)
+    with pytest.raises(ValueError, match="settings="):
+        search(reference, lambda b: np.zeros(len(b)))

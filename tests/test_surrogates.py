@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from captum_genomics.gggp.dataset import LocalDataset
+from captum_genomics.gggp.grammar import Grammar, decode_sequence
+from captum_genomics.gggp.operators import random_population
+from captum_genomics.gggp.population import apply_population, format_phenotypes, parse_phenotypes
+from captum_genomics.surrogates import (
+    DecisionTreeSurrogate,
+    FeatureSpec,
+    edit_features,
+    fidelity,
+    fit_surrogate,
+)
+
+GRAMMAR = Grammar()
+
+
+def test_edit_features_hand_example():
+    pop = parse_phenotypes(["SNV[1,A]|Deletion[4,7]", "Insertion[9,GG]", "SNV[4,T]"], GRAMMAR)
+    x, spec = edit_features(pop, 10)
+    assert spec.names == ["edit[1,2)", "edit[4,5)", "edit[5,6)", "edit[6,7)", "edit[9,10)"]
+    np.testing.assert_array_equal(x, [[1, 1, 1, 1, 0], [0, 0, 0, 0, 1], [0, 1, 0, 0, 0]])
+    xw, spec_w = edit_features(pop, 10, window=4)
+    assert spec_w.names == ["edit[0,4)", "edit[4,8)", "edit[8,10)"]
+    np.testing.assert_array_equal(xw, [[1, 1, 0], [0, 0, 1], [0, 1, 0]])
+    xk, spec_k = edit_features(pop, 10, grammar=GRAMMAR)
+    assert spec_k.names == [
+        "SNV[1,2)",
+        "SNV[4,5)",
+        "Deletion[4,5)",
+        "Deletion[5,6)",
+        "Deletion[6,7)",
+        "Insertion[9,10)",
+    ]
+    np.testing.assert_array_equal(xk.sum(axis=0), [1, 1, 1, 1, 1, 1])
+    other = parse_phenotypes(["SNV[0,C]|SNV[4,A]"], GRAMMAR)
+    reused, same = edit_features(other, 10, spec=spec)
+    assert same is spec
+    np.testing.assert_array_equal(reused, [[0, 1, 0, 0, 0]])
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 7))
+@settings(deadline=None, max_examples=25)
+def test_features_mark_exactly_the_footprints(seed, window):
+    rng = np.random.default_rng(seed)
+    space = GRAMMAR.bind(rng.integers(0, 4, 90).astype(np.uint8))
+    pop = random_population(space, 20, rng)
+    x, spec = edit_features(pop, 90, window=window)
+    for i in range(len(pop)):
+        touched = np.zeros(90, bool)
+        for k, p, r in zip(pop.kind[i], pop.pos[i], pop.ref_len[i]):
+            if k >= 0:
+                touched[p : p + max(r, 1)] = True
+        covered = np.zeros(90, bool)
+        for s, e in zip(spec.starts[x[i] > 0], spec.ends[x[i] > 0]):
+            covered[s:e] = True
+        window_hit = np.add.reduceat(touched, np.arange(0, 90, window)) > 0
+        expected = np.repeat(window_hit, window)[:90]
+        np.testing.assert_array_equal(covered, expected)
+
+
+def test_to_positions_spreads_window_values():
+    spec = FeatureSpec(10, 4, None, np.array([0, 2]))
+    np.testing.assert_allclose(
+        spec.to_positions(np.array([4.0, 1.0])), [1, 1, 1, 1, 0, 0, 0, 0, 0.5, 0.5]
+    )
+
+
+def test_fidelity_values():
+    o = np.array([0.1, 0.4, 0.2, 0.9])
+    assert fidelity(o, o) == {"r2": 1.0, "spearman": 1.0}
+    f = fidelity(np.full(4, o.mean()), o)
+    assert f["r2"] == pytest.approx(0.0) and np.isnan(f["spearman"])
+    assert fidelity(-o, o)["spearman"] == pytest.approx(-1.0)
+
+
+def _planted_dataset(seed=0, n=600):
+    rng = np.random.default_rng(seed)
+    ref = rng.integers(0, 4, 60).astype(np.uint8)
+    space = GRAMMAR.bind(ref)
+    pop = random_population(space, n, rng)
+    x, spec = edit_features(pop, 60)
+    hit20 = x[:, spec.columns == 20].reshape(-1)
+    hit40 = x[:, spec.columns == 40].reshape(-1)
+    scores = 0.8 - 0.5 * hit20 + 0.2 * hit40 + rng.normal(0, 0.01, n)
+    batch = apply_population(space, pop)
+    return LocalDataset(
+        decode_sequence(ref),
+        format_phenotypes(pop, GRAMMAR),
+        batch.strings(),
+        scores,
+        np.zeros(n, int),
+        np.zeros(n),
+        {"original_score": 0.8},
+    )
+
+
+def test_lasso_recovers_planted_effects():
+    data = _planted_dataset()
+    fit = fit_surrogate(data, GRAMMAR, "lasso", alpha=1e-3, seed=0)
+    per_base = fit.per_position()
+    assert per_base[20] == pytest.approx(0.5, abs=0.05)
+    assert per_base[40] == pytest.approx(-0.2, abs=0.05)
+    others = np.delete(per_base, [20, 40])
+    assert np.abs(others).max() < 0.05
+    # most rows differ by noise only, so ranks agree less than values
+    assert fit.fidelity["r2"] > 0.9 and fit.fidelity["spearman"] > 0.4
+    assert fit.fidelity["n_test"] == 120 and fit.fidelity["n_train"] == 480
+    by_kind = fit_surrogate(data, GRAMMAR, "lasso", by_kind=True)
+    assert by_kind.per_kind().shape == (3, 60)
+    np.testing.assert_allclose(by_kind.per_kind().sum(axis=0), by_kind.per_position())
+
+
+def test_tree_ranks_the_planted_feature_first():
+    data = _planted_dataset(1)
+    fit = fit_surrogate(data, GRAMMAR, "tree", max_depth=2, seed=0)
+    assert isinstance(fit.model, DecisionTreeSurrogate)
+    per_base = fit.per_position()
+    assert np.argmax(np.abs(per_base)) == 20 and per_base[20] > 0
+    assert fit.fidelity["r2"] > 0.5
+
+
+def test_surrogate_errors():
+    data = _planted_dataset(n=5)
+    with pytest.raises(ValueError, match="'lasso', 'tree'"):
+        fit_surrogate(data, GRAMMAR, "forest")
+    with pytest.raises(ValueError, match="at least 2"):
+        fit_surrogate(LocalDataset("ACGT", [], [], [], [], []), GRAMMAR)
+    with pytest.raises(ValueError, match="test_fraction"):
+        fit_surrogate(data, GRAMMAR, test_fraction=1.0)
+    with pytest.raises(RuntimeError, match="fit the tree"):
+        DecisionTreeSurrogate().representation()
