@@ -1,0 +1,138 @@
+"""Command line: ``captum-genomics demo``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import torch
+
+from captum_genomics._atomic import atomic_open
+from captum_genomics.aggregate import locus_scores
+from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
+from captum_genomics.metrics import avg_match_percent, motif_recovery
+from captum_genomics.models.deepg import DeepGCNN
+from captum_genomics.models.train import balanced_accuracy, fit, predict
+from captum_genomics.sequence import decode
+from captum_genomics.synthetic import MOTIFS, planted_motif_dataset
+
+DEMO_BASELINES = ("uniform", "shuffle", "zeros")
+
+
+def demo(
+    n_sequences: int = 2000,
+    epochs: int = 4,
+    n_explain: int = 50,
+    n_shuffles: int = 10,
+    seed: int = 0,
+    output: str | None = None,
+    progress: bool = True,
+) -> dict:
+    """Train a small CNN on planted-motif data and explain it with IG.
+
+    The data follow the deepG study (600-bp sequences, half carrying its 30-bp
+    motif); the network is a two-layer deepG-style CNN with a global max-pooling
+    head, trained with Adam (lr 3e-3, batch 64), which learns the task in seconds.
+
+    Parameters
+    ----------
+    n_sequences : int, default 2000
+        Sequences of 600 bp, half with the study's 30-bp motif planted; 80 % train.
+    epochs : int, default 4
+        Training epochs.
+    n_explain : int, default 50
+        Held-out motif-carrying sequences to explain.
+    n_shuffles : int, default 10
+        Dinucleotide-shuffled references per sequence for the shuffle baseline.
+    seed : int, default 0
+        Seed of the data, the training and the shuffles.
+    output : str, optional
+        Path of a TSV of per-position scores (sequence, position, base, in_motif,
+        one column per baseline), written atomically.
+    progress : bool, default True
+        Show training progress bars.
+
+    Returns
+    -------
+    dict
+        ``{"balanced_accuracy": float, "baselines": {name: {"auroc", "aupr",
+        "avg_match", "max_abs_delta", "seconds"}}}``.
+    """
+    torch.manual_seed(seed)
+    data = planted_motif_dataset(n_sequences=n_sequences, length=600, motif=MOTIFS["base"],
+                                 seed=seed)
+    n_train = int(0.8 * n_sequences)
+    x_train, y_train = data.inputs[:n_train], data.labels[:n_train]
+    x_val, y_val = data.inputs[n_train:], data.labels[n_train:]
+    model = DeepGCNN(None, filters=(16, 32), kernel_sizes=(9, 9), pool_sizes=(3, 3),
+                     head="global_max")
+    start = time.perf_counter()
+    fit(model, x_train, y_train, epochs=epochs, lr=3e-3, seed=seed, validation=(x_val, y_val),
+        progress=progress)
+    accuracy = balanced_accuracy(y_val, predict(model, x_val))
+    print(f"trained a deepG-style CNN on {n_train} planted-motif sequences in "
+          f"{time.perf_counter() - start:.1f} s: held-out balanced accuracy {accuracy:.3f}")
+
+    positives = torch.nonzero(y_val == 1).flatten()[:n_explain]
+    x, mask = x_val[positives], data.motif_mask[n_train:][positives]
+    ig = GenomicIntegratedGradients(model)
+    results, tracks = {}, {}
+    print(f"explaining {len(positives)} held-out motif sequences (target = motif logit):")
+    print(f"{'baseline':<10} {'AUROC':>6} {'AUPR':>6} {'Avg.Match%':>10} {'max|delta|':>10} "
+          f"{'seconds':>8}")
+    for name in DEMO_BASELINES:
+        start = time.perf_counter()
+        attr, delta = ig.attribute(x, baselines=name, target=1, n_steps=50,
+                                   n_shuffles=n_shuffles, seed=seed, internal_batch_size=500,
+                                   return_convergence_delta=True)
+        seconds = time.perf_counter() - start
+        scores = locus_scores(attr, "sum")
+        recovery = motif_recovery(scores, mask)
+        match = avg_match_percent(attr, x, mask) if name != "zeros" else float("nan")
+        results[name] = {"auroc": recovery["auroc"], "aupr": recovery["aupr"],
+                         "avg_match": match, "max_abs_delta": float(delta.abs().max()),
+                         "seconds": seconds}
+        tracks[name] = scores
+        shown = "n/a" if name == "zeros" else f"{match:.1f}"
+        print(f"{name:<10} {recovery['auroc']:>6.3f} {recovery['aupr']:>6.3f} {shown:>10} "
+              f"{results[name]['max_abs_delta']:>10.2e} {seconds:>8.1f}")
+    print("Avg.Match% is undefined for the zero baseline (unobserved bases get exactly 0).")
+    if output:
+        _write_tracks(output, x, mask, tracks)
+        print(f"per-position scores written to {output}")
+    return {"balanced_accuracy": accuracy, "baselines": results}
+
+
+def _write_tracks(path: str, x: torch.Tensor, mask: torch.Tensor, tracks: dict) -> None:
+    names = list(tracks)
+    sequences = decode(x)
+    with atomic_open(path) as handle:
+        handle.write("\t".join(["sequence", "position", "base", "in_motif", *names]) + "\n")
+        for i, seq in enumerate(sequences):
+            columns = [tracks[n][i].tolist() for n in names]
+            for pos, base in enumerate(seq):
+                values = "\t".join(repr(c[pos]) for c in columns)
+                handle.write(f"{i}\t{pos}\t{base}\t{int(mask[i, pos])}\t{values}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``captum-genomics`` command."""
+    parser = argparse.ArgumentParser(prog="captum-genomics", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("demo", help="train a planted-motif CNN and explain it with IG")
+    run.add_argument("--sequences", type=int, default=2000, help="training + held-out sequences")
+    run.add_argument("--epochs", type=int, default=4)
+    run.add_argument("--explain", type=int, default=50, help="held-out sequences to explain")
+    run.add_argument("--shuffles", type=int, default=10, help="shuffled references per sequence")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--output", help="TSV of per-position scores (written atomically)")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    demo(n_sequences=args.sequences, epochs=args.epochs, n_explain=args.explain,
+         n_shuffles=args.shuffles, seed=args.seed, output=args.output, progress=not args.quiet)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
