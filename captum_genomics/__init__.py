@@ -1,15 +1,95 @@
-"""captum-genomics: genomics-aware explainers for Captum."""
+"""captum-genomics: genomics-aware explainers for Captum.
+
+Explainers
+    :class:`GenomicIntegratedGradients` (integrated gradients with genomic
+    baselines, layouts and aggregation) and :class:`GGGPPerturbationExplainer`
+    (grammar-guided local datasets of edits, explained by a surrogate).
+Sequences
+    :func:`one_hot`, :func:`decode`, :func:`reverse_complement`,
+    :func:`read_region`, :func:`one_hot_region`, :func:`check_one_hot`.
+Baselines and shuffles
+    :func:`make_baselines`, :func:`dinucleotide_shuffle`, :func:`kmer_shuffle`.
+Aggregation and annotations
+    :func:`locus_scores`, :func:`correct_gradients`, :func:`hypothetical_scores`,
+    :func:`rolling_mean`, :func:`interval_scores`, :func:`read_bed`, :func:`read_gff3`.
+Evaluation
+    :func:`motif_recovery`, :func:`avg_match_percent`, :func:`information_content`,
+    :func:`archive_quality`, :func:`planted_motif_dataset`.
+Models
+    :mod:`captum_genomics.models` (SpliceAI with published weights, deepG-style CNNs).
+"""
 
 from captum_genomics.aggregate import (
+    IntervalScores,
     correct_gradients,
     hypothetical_scores,
     interval_scores,
     locus_scores,
     rolling_mean,
 )
+from captum_genomics.annotations import Interval, filter_intervals, read_bed, read_gff3
+from captum_genomics.attr.gggp import GGGPPerturbationExplainer
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
 from captum_genomics.baselines import make_baselines
-from captum_genomics.sequence import check_one_hot, decode, one_hot, read_region
-from captum_genomics.shuffle import dinucleotide_shuffle, kmer_shuffle
+from captum_genomics.example_data import TUBB8, example_fasta_path, tubb8_sequence
+from captum_genomics.gggp.archive import archive_quality
+from captum_genomics.gggp.dataset import LocalDataset
+from captum_genomics.gggp.grammar import Grammar
+from captum_genomics.metrics import avg_match_percent, information_content, motif_recovery
+from captum_genomics.sequence import (
+    ALPHABET,
+    LAYOUTS,
+    check_one_hot,
+    decode,
+    from_ncl,
+    one_hot,
+    one_hot_region,
+    read_region,
+    reverse_complement,
+    to_ncl,
+)
+from captum_genomics.shuffle import ShuffleWarning, dinucleotide_shuffle, kmer_shuffle
+from captum_genomics.synthetic import MOTIFS, PlantedMotifData, planted_motif_dataset
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "ALPHABET",
+    "GGGPPerturbationExplainer",
+    "GenomicIntegratedGradients",
+    "Grammar",
+    "Interval",
+    "IntervalScores",
+    "LAYOUTS",
+    "LocalDataset",
+    "MOTIFS",
+    "PlantedMotifData",
+    "ShuffleWarning",
+    "TUBB8",
+    "archive_quality",
+    "avg_match_percent",
+    "check_one_hot",
+    "correct_gradients",
+    "decode",
+    "dinucleotide_shuffle",
+    "example_fasta_path",
+    "filter_intervals",
+    "from_ncl",
+    "hypothetical_scores",
+    "information_content",
+    "interval_scores",
+    "kmer_shuffle",
+    "locus_scores",
+    "make_baselines",
+    "motif_recovery",
+    "one_hot",
+    "one_hot_region",
+    "planted_motif_dataset",
+    "read_bed",
+    "read_gff3",
+    "read_region",
+    "reverse_complement",
+    "rolling_mean",
+    "to_ncl",
+    "tubb8_sequence",
+]
