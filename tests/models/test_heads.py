@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 from pathlib import Path
 
 import numpy as np
@@ -14,27 +13,15 @@ from hypothesis import strategies as st
 
 from captum_genomics.models.heads import ExonHead, SpliceSiteHead, score_splice_sites
 from captum_genomics.models.spliceai import SpliceAI, SpliceAIEnsemble
+from tests.support import needs_spliceai
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "spliceai_reference_outputs.npz"
 CONTEXT = 80
 LENGTH = 60  # output positions of the test inputs
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Run single-threaded: the 2 shared cores make multi-threaded small convolutions crawl."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
-def _installed(name: str) -> bool:
-    try:
-        importlib.metadata.distribution(name)
-    except importlib.metadata.PackageNotFoundError:
-        return False
-    return True
 
 
 def random_model(seed: int, context: int = CONTEXT) -> SpliceAI:
@@ -280,10 +267,7 @@ def test_cuda_head_matches_cpu():
 
 
 @pytest.mark.weights
-@pytest.mark.skipif(
-    not _installed("spliceai"),
-    reason="needs the published weights: pip install --no-deps spliceai==1.3.1",
-)
+@needs_spliceai
 def test_exon_score_on_tubb8_matches_keras():
     from captum_genomics.models.weights import load_spliceai
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 from pathlib import Path
 
 import numpy as np
@@ -14,36 +13,16 @@ from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
 from captum_genomics.models.spliceai import SPLICEAI_CONTEXTS, SpliceAI, SpliceAIEnsemble
+from tests.support import needs_cispliceai, needs_spliceai
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "spliceai_reference_outputs.npz"
 INPUTS = ("tubb8_rc_15000", "random_10537", "npad_15000")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Run single-threaded: the 2 shared cores make multi-threaded small convolutions crawl."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
-def _installed(name: str) -> bool:
-    try:
-        importlib.metadata.distribution(name)
-    except importlib.metadata.PackageNotFoundError:
-        return False
-    return True
 
 
-needs_spliceai = pytest.mark.skipif(
-    not _installed("spliceai"),
-    reason="needs the published weights: pip install --no-deps spliceai==1.3.1",
-)
-needs_cispliceai = pytest.mark.skipif(
-    not _installed("cispliceai"),
-    reason="needs the CI-SpliceAI weights: pip install --no-deps cispliceai==1.2.2",
-)
 
 
 def random_model(context: int, seed: int = 0) -> SpliceAI:

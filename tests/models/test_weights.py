@@ -27,27 +27,15 @@ from captum_genomics.models.weights import (
     load_spliceai_h5,
     load_spliceai_state_dict,
 )
+from tests.support import needs_cispliceai, needs_spliceai
 
 UNITS = {80: 4, 400: 8}
 WIDTHS = (11,) * 8
 DILATIONS = (1,) * 4 + (4,) * 4
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Run single-threaded: the 2 shared cores make multi-threaded small convolutions crawl."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
-def _installed(name: str) -> bool:
-    try:
-        importlib.metadata.distribution(name)
-    except importlib.metadata.PackageNotFoundError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------- random Keras-style layers
@@ -611,9 +599,7 @@ def test_damaged_packaged_weights_say_reinstall(monkeypatch, tmp_path):
 
 
 @pytest.mark.weights
-@pytest.mark.skipif(
-    not _installed("spliceai"), reason="needs pip install --no-deps spliceai==1.3.1"
-)
+@needs_spliceai
 def test_packaged_spliceai_files_and_member_selection():
     paths = find_spliceai_weights("spliceai")
     assert [p.name for p in paths] == [f"spliceai{i}.h5" for i in range(1, 6)]
@@ -625,9 +611,7 @@ def test_packaged_spliceai_files_and_member_selection():
 
 
 @pytest.mark.weights
-@pytest.mark.skipif(
-    not _installed("cispliceai"), reason="needs pip install --no-deps cispliceai==1.2.2"
-)
+@needs_cispliceai
 def test_packaged_cispliceai_member_selection():
     pair = load_spliceai("cispliceai", members=[1, 3])
     assert isinstance(pair, SpliceAIEnsemble) and len(pair.members) == 2
