@@ -8,6 +8,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 from captum.attr import PerturbationAttribution
+from captum.attr._utils.batching import _select_example
 from captum.log import log_usage
 
 from captum_genomics.gggp.dataset import LocalDataset
@@ -32,6 +33,32 @@ def _select_target(output: torch.Tensor, target) -> torch.Tensor:
         return output.reshape(output.shape[0])
     index = target if isinstance(target, tuple) else (int(target),)
     return output[(slice(None), *index)].reshape(output.shape[0])
+
+
+def _example_target(target, index: int, n: int):
+    """Target of example ``index`` of ``n`` under Captum's rules (as Lime reads them).
+
+    ``None``, an int or a tuple apply to every example; a list, or a tensor of ``n`` values,
+    gives one target per example.
+    """
+    if isinstance(target, torch.Tensor):
+        if target.numel() == 1:
+            return int(target.item())
+        if target.numel() != n:
+            raise ValueError(
+                f"target tensor has {target.numel()} values for {n} inputs; give one per input "
+                "or a single one"
+            )
+        return int(target.reshape(-1)[index])
+    if isinstance(target, list):
+        if len(target) != n:
+            raise ValueError(
+                f"target list has {len(target)} entries for {n} inputs; give one per input, or "
+                "an int / tuple shared by all"
+            )
+        item = target[index]
+        return tuple(int(v) for v in item) if isinstance(item, (tuple, list)) else int(item)
+    return target
 
 
 def _expand_args(args, n: int) -> tuple:
@@ -290,7 +317,13 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         inputs : torch.Tensor
             ``(N, 4, L)`` one-hot (``(N, L, 4)`` for ``layout="NLC"``); each sequence is
             searched separately with the same ``seed``.
-        target, additional_forward_args, seed, tracked, scorer, progress
+        target : int, tuple, list, torch.Tensor or None
+            As in Captum's Lime: an int (2-d outputs) or tuple (more dimensions) for every
+            sequence, or a list / tensor of ``N`` targets, one per sequence.
+        additional_forward_args : any, optional
+            As in Lime: tensors (and lists) whose first dimension is ``N`` are split per
+            sequence; other arguments go unchanged to every call.
+        seed, tracked, scorer, progress
             As in :meth:`generate`.
         per_locus : bool
             Return ``(N, L)`` per-base scores instead of input-shaped attributions.
@@ -304,13 +337,14 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
             Attributions shaped like ``inputs`` (or ``(N, L)``), same dtype and device.
         """
         x = check_one_hot(inputs, self.layout)
+        n = x.shape[0]
         maps, fits = [], []
-        for i in range(x.shape[0]):
+        for i in range(n):
             one = from_ncl(x[i : i + 1], self.layout)
             dataset = self.generate(
                 one,
-                target,
-                additional_forward_args,
+                _example_target(target, i, n),
+                _select_example(additional_forward_args, i, n),
                 seed=seed,
                 tracked=tracked,
                 scorer=scorer,

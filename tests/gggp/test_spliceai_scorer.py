@@ -1,0 +1,223 @@
+"""Tests of the SpliceAI exon scorer and the exon-triplet input (gggp.spliceai_scorer)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from captum_genomics.example_data import TUBB8
+from captum_genomics.gggp import (
+    Grammar,
+    LocalDataset,
+    SearchSettings,
+    apply_population,
+    parse_phenotypes,
+    random_population,
+    search,
+)
+from captum_genomics.gggp.spliceai_scorer import (
+    REDUCTIONS,
+    SpliceAIExonScorer,
+    build_exon_input,
+)
+from captum_genomics.models.spliceai import SpliceAI, SpliceAIEnsemble
+from tests.support import needs_spliceai
+
+CONTEXT = 80
+ACCEPTOR, DONOR = 30, 52
+LENGTH = 90
+
+
+def _random_spliceai(seed: int) -> SpliceAI:
+    torch.manual_seed(seed)
+    model = SpliceAI(CONTEXT)
+    for bn in model.modules():
+        if isinstance(bn, torch.nn.BatchNorm1d):
+            bn.running_mean.normal_(0, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+    return model.eval()
+
+
+MODELS = {
+    "single": _random_spliceai(0),
+    "ensemble": SpliceAIEnsemble([_random_spliceai(1), _random_spliceai(2)]).eval(),
+}
+
+
+def _reference(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 4, LENGTH).astype(np.uint8)
+
+
+def _direct(model, batch, reduce: str) -> np.ndarray:
+    """Whole-sequence model output read at the moved sites, one sequence at a time."""
+    half = CONTEXT // 2
+    out = []
+    for row, n, (acc, don) in zip(batch.sequences, batch.lengths, batch.tracked):
+        codes = row if batch.fixed_length is not None else row[:n]
+        x = np.zeros((1, 4, codes.size + CONTEXT), np.float32)
+        real = codes < 4
+        x[0, codes[real], np.flatnonzero(real) + half] = 1.0
+        with torch.no_grad():
+            probs = model(torch.from_numpy(x))[0].double().numpy()
+        p_acc = probs[1, acc] if acc >= 0 else 0.0
+        p_don = probs[2, don] if don >= 0 else 0.0
+        out.append(
+            {
+                "mean": (p_acc + p_don) / 2,
+                "max": max(p_acc, p_don),
+                "min": min(p_acc, p_don),
+                "acceptor": p_acc,
+                "donor": p_don,
+            }[reduce]
+        )
+    return np.array(out)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**16),
+    reduce=st.sampled_from(REDUCTIONS),
+    model=st.sampled_from(sorted(MODELS)),
+    fixed=st.booleans(),
+)
+def test_scorer_equals_direct_model_at_moved_sites(seed, reduce, model, fixed):
+    rng = np.random.default_rng(seed)
+    grammar = Grammar(acceptors=(ACCEPTOR,), donors=(DONOR,), acceptor_window=(0, 0))
+    space = grammar.bind(_reference(seed))
+    population = random_population(space, 10, rng)
+    scorer = SpliceAIExonScorer(MODELS[model], ACCEPTOR, DONOR, reduce, batch_size=4)
+    batch = apply_population(space, population, scorer.tracked, LENGTH if fixed else None)
+    np.testing.assert_allclose(scorer(batch), _direct(MODELS[model], batch, reduce), atol=2e-6)
+
+
+def test_deleted_sites_count_as_probability_zero():
+    grammar = Grammar()
+    space = grammar.bind(_reference(3))
+    population = parse_phenotypes(
+        [
+            f"Deletion[{ACCEPTOR - 1},{ACCEPTOR + 2}]",
+            f"Deletion[{DONOR},{DONOR + 1}]",
+            f"Deletion[{ACCEPTOR},{ACCEPTOR + 1}]|Deletion[{DONOR - 2},{DONOR + 3}]",
+            "Insertion[5,GG]",
+        ],
+        grammar,
+    )
+    model = MODELS["single"]
+    batch = apply_population(space, population, (ACCEPTOR, DONOR))
+    assert batch.tracked[:3].min(axis=1).tolist() == [-1, -1, -1]
+    full = SpliceAIExonScorer(model, ACCEPTOR, DONOR, "mean").site_probabilities(batch)
+    assert full[0, 0] == 0 and full[1, 1] == 0 and (full[2] == 0).all()
+    assert full[0, 1] > 0 and full[1, 0] > 0 and (full[3] > 0).all()
+    for reduce in REDUCTIONS:
+        scores = SpliceAIExonScorer(model, ACCEPTOR, DONOR, reduce)(batch)
+        np.testing.assert_allclose(scores, _direct(model, batch, reduce), atol=2e-6)
+        assert scores[2] == 0.0
+
+
+def test_search_with_scorer_archives_direct_scores():
+    model = MODELS["ensemble"]
+    reference = _reference(7)
+    grammar = Grammar(acceptors=(ACCEPTOR,), donors=(DONOR,))
+    scorer = SpliceAIExonScorer(model, ACCEPTOR, DONOR)
+    result = search(
+        reference,
+        scorer,
+        grammar=grammar,
+        settings=SearchSettings(
+            max_evaluations=60, population_size=20, initial_min_delta=0.0, batch_size=16
+        ),
+        tracked=scorer.tracked,
+        seed=1,
+    )
+    data = LocalDataset.from_search(result)
+    assert len(data) > 10 and data.provenance["scorer"] == "spliceai_exon_mean"
+    batch = apply_population(grammar.bind(reference), data.population(grammar), scorer.tracked)
+    np.testing.assert_allclose(data.scores, _direct(model, batch, "mean"), atol=2e-6)
+    empty = parse_phenotypes([""], grammar)
+    original = _direct(model, apply_population(reference, empty, scorer.tracked), "mean")
+    assert result.original_score == pytest.approx(original[0], abs=2e-6)
+
+
+def test_tracked_columns_select_the_sites_and_mistakes_are_named():
+    model = MODELS["single"]
+    space = Grammar().bind(_reference(5))
+    population = parse_phenotypes(["", "Insertion[10,ACG]", "Deletion[40,42]"], Grammar())
+    plain = SpliceAIExonScorer(model, ACCEPTOR, DONOR)
+    wide = SpliceAIExonScorer(model, ACCEPTOR, DONOR, tracked_columns=(2, 0))
+    expected = plain(apply_population(space, population, plain.tracked))
+    shuffled = apply_population(space, population, (DONOR, 3, ACCEPTOR))
+    np.testing.assert_allclose(wide(shuffled), expected, atol=1e-7)
+    with pytest.raises(ValueError, match="tracked=scorer.tracked"):
+        plain(apply_population(space, population))
+    with pytest.raises(ValueError, match="not the acceptor and donor"):
+        plain(apply_population(space, population, (DONOR, ACCEPTOR)))
+    with pytest.raises(ValueError, match="reduce"):
+        SpliceAIExonScorer(model, ACCEPTOR, DONOR, "sum")
+    with pytest.raises(ValueError, match="acceptor <= donor"):
+        SpliceAIExonScorer(model, DONOR, ACCEPTOR)
+    with pytest.raises(TypeError, match="context"):
+        SpliceAIExonScorer(torch.nn.Conv1d(4, 3, 1), ACCEPTOR, DONOR)
+
+
+def test_tubb8_exon_input_matches_the_annotation():
+    exon = build_exon_input()
+    assert len(exon.sequence) == 5000 + (95529 - 94555 + 1) + 5000
+    assert exon.sites.tolist() == [[5000, 5407], [5677, 5785], [5864, 5974]]
+    assert (exon.acceptor, exon.donor) == (5677, 5785)
+    assert exon.index(94852) == exon.acceptor and exon.position(exon.donor) == 94744
+    assert exon.sequence[:5000] == "N" * 5000 and exon.sequence[-5000:] == "N" * 5000
+    # canonical splice dinucleotides: AG before each acceptor, GT after each donor (the region
+    # ends at the downstream exon's donor, so its GT lies in the padding)
+    for acceptor in exon.sites[1:, 0]:
+        assert exon.sequence[acceptor - 2 : acceptor] == "AG"
+    for donor in exon.sites[:2, 1]:
+        assert exon.sequence[donor + 1 : donor + 3] == "GT"
+    assert exon.sequence[exon.sites[2, 1] + 1] == "N"
+    assert build_exon_input(exon=1).sites.tolist() == exon.sites.tolist()
+    grammar = exon.grammar(max_units=3)
+    assert grammar.max_units == 3 and grammar.roi == (5677, 5786)
+    forbidden = grammar.bind(exon.sequence).forbidden
+    assert forbidden[exon.acceptor - 10 : exon.acceptor + 3].all()
+    assert forbidden[exon.donor - 3 : exon.donor + 7].all()
+    assert forbidden[:5000].all() and not forbidden[exon.acceptor - 11]
+    assert exon.one_hot().shape == (1, 4, len(exon.sequence))
+
+
+def test_exon_input_trimming_and_errors():
+    near = build_exon_input(max_distance=100, pad=10)
+    assert len(near.sequence) == 10 + 100 + (94852 - 94744 + 1) + 100 + 10
+    assert near.sites[0].tolist() == [-1, -1] and near.sites[2, 1] == -1
+    assert near.sites[1].tolist() == [110, 218] and near.sites[2, 0] == near.index(94665)
+    assert near.sequence[near.sites[2, 0] - 2 : near.sites[2, 0]] == "AG"
+    assert near.grammar().acceptors == (110, near.sites[2, 0])
+    with pytest.raises(ValueError, match="internal"):
+        build_exon_input(exon=0)
+    with pytest.raises(ValueError, match="not an exon"):
+        build_exon_input(exon=(1, 2))
+    with pytest.raises(TypeError, match="exon must be"):
+        build_exon_input(exon="first")
+    assert TUBB8.exons_transcript_order[1] == (94744, 94852)
+
+
+@needs_spliceai
+def test_real_spliceai_tubb8_exon_score_and_acceptor_ag_deletion():
+    from captum_genomics.models import load_spliceai
+
+    exon = build_exon_input()
+    model = load_spliceai("spliceai")
+    scorer = SpliceAIExonScorer(model, exon.acceptor, exon.donor)
+    grammar = Grammar()
+    population = parse_phenotypes(["", f"Deletion[{exon.acceptor - 2},{exon.acceptor}]"], grammar)
+    batch = apply_population(grammar.bind(exon.sequence), population, scorer.tracked)
+    assert batch.tracked[1].tolist() == [exon.acceptor - 2, exon.donor - 2]
+    probs = scorer.site_probabilities(batch)
+    scores = scorer(batch)
+    assert scores[0] > 0.5
+    assert scores[1] < scores[0] - 0.2 and probs[1, 0] < 0.1
+    with torch.no_grad():
+        full = model(exon.one_hot())[0]
+    assert probs[0, 0] == pytest.approx(float(full[1, exon.acceptor - 5000]), abs=1e-5)
+    assert probs[0, 1] == pytest.approx(float(full[2, exon.donor - 5000]), abs=1e-5)
