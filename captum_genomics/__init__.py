@@ -13,8 +13,10 @@ Aggregation and annotations
     :func:`locus_scores`, :func:`correct_gradients`, :func:`hypothetical_scores`,
     :func:`rolling_mean`, :func:`interval_scores`, :func:`read_bed`, :func:`read_gff3`.
 Evaluation
-    :func:`motif_recovery`, :func:`avg_match_percent`, :func:`information_content`,
-    :func:`archive_quality`, :func:`planted_motif_dataset`.
+    :func:`motif_recovery`, :func:`avg_match_percent`, :func:`signal_to_noise`,
+    :func:`cosine_similarity`, :func:`off_simplex_angle`, :func:`information_content`,
+    :func:`archive_quality`, :func:`edit_distance_distribution`,
+    :func:`planted_motif_dataset`.
 Models
     :mod:`captum_genomics.models` (SpliceAI with published weights, deepG-style CNNs).
 """
@@ -35,7 +37,15 @@ from captum_genomics.example_data import TUBB8, example_fasta_path, tubb8_sequen
 from captum_genomics.gggp.archive import archive_quality
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar
-from captum_genomics.metrics import avg_match_percent, information_content, motif_recovery
+from captum_genomics.metrics import (
+    avg_match_percent,
+    cosine_similarity,
+    edit_distance_distribution,
+    information_content,
+    motif_recovery,
+    off_simplex_angle,
+    signal_to_noise,
+)
 from captum_genomics.sequence import (
     ALPHABET,
     LAYOUTS,
@@ -70,8 +80,10 @@ __all__ = [
     "avg_match_percent",
     "check_one_hot",
     "correct_gradients",
+    "cosine_similarity",
     "decode",
     "dinucleotide_shuffle",
+    "edit_distance_distribution",
     "example_fasta_path",
     "filter_intervals",
     "from_ncl",
@@ -82,6 +94,7 @@ __all__ = [
     "locus_scores",
     "make_baselines",
     "motif_recovery",
+    "off_simplex_angle",
     "one_hot",
     "one_hot_region",
     "planted_motif_dataset",
@@ -90,6 +103,7 @@ __all__ = [
     "read_region",
     "reverse_complement",
     "rolling_mean",
+    "signal_to_noise",
     "to_ncl",
     "tubb8_sequence",
 ]

@@ -22,7 +22,9 @@ from captum_genomics.sequence import ALPHABET, LAYOUTS, from_ncl
 __all__ = [
     "MODES",
     "MOTIFS",
+    "MOTIF_LENGTHS",
     "PlantedMotifData",
+    "motif_length_series",
     "planted_motif_dataset",
     "read_jaspar",
 ]
@@ -39,6 +41,9 @@ MOTIFS: dict[str, str] = {
     "very_low": "TA" * 15,
     "lowest": "A" * 30,
 }
+
+#: Motif lengths of the study's length experiment (9 to 33 bp; REFERENCE §3).
+MOTIF_LENGTHS = (9, 12, 15, 18, 21, 24, 27, 30, 33)
 
 MODES = ("substitution", "insertion")
 
@@ -81,6 +86,32 @@ class PlantedMotifData:
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
+
+    def probability_map(self) -> torch.Tensor:
+        """Ground-truth base probabilities at every position of every sequence.
+
+        Returns
+        -------
+        torch.Tensor, shape (N, 4, L) or (N, L, 4) in ``layout``, float32
+            The row of :attr:`motif_probabilities` at each planted motif position and
+            0.25 everywhere else (the background is i.i.d. uniform in both modes), so every
+            position sums to 1 over A, C, G, T.
+
+        Examples
+        --------
+        >>> data = planted_motif_dataset(4, length=40, motif="ACGTACGTAC", seed=0)
+        >>> probs = data.probability_map()
+        >>> bool(((probs == 1).any(dim=1) == data.motif_mask).all())
+        True
+        """
+        n, length = self.motif_mask.shape
+        m = self.motif_probabilities.shape[0]
+        out = np.full((n, length, 4), 0.25)
+        starts = self.motif_starts.numpy()
+        rows, copies = np.nonzero(starts >= 0)
+        columns = starts[rows, copies][:, None] + np.arange(m)
+        out[rows[:, None], columns] = self.motif_probabilities
+        return from_ncl(torch.from_numpy(out.transpose(0, 2, 1)).float(), self.layout).contiguous()
 
 
 def _motif_probabilities(motif) -> np.ndarray:
@@ -298,6 +329,50 @@ def planted_motif_dataset(
         motif=consensus,
         layout=layout,
     )
+
+
+def motif_length_series(
+    lengths=MOTIF_LENGTHS,
+    motif: str = MOTIFS["base"],
+    seed: int | np.random.Generator | None = 0,
+) -> dict[int, str]:
+    """Nested motifs of several lengths for the study's motif-length experiment.
+
+    Parameters
+    ----------
+    lengths : sequence of int, default MOTIF_LENGTHS (9, 12, ..., 33)
+        Motif lengths M wanted, each >= 1.
+    motif : str, default MOTIFS["base"]
+        The motif the series grows from (A, C, G, T, any case).
+    seed : int, numpy.random.Generator or None, default 0
+        Randomness of the bases appended when a length exceeds ``len(motif)``.
+
+    Returns
+    -------
+    dict of int to str
+        ``{M: motif}`` in the order of ``lengths``: the first M bases of ``motif``,
+        extended by one seeded run of uniform random bases where M > ``len(motif)``. Each
+        motif is a prefix of every longer one, so the series differs only in length.
+
+    Raises
+    ------
+    ValueError
+        On an empty or non-ACGT ``motif`` or a length < 1.
+
+    Examples
+    --------
+    >>> series = motif_length_series((9, 33))
+    >>> series[9], len(series[33]), series[33].startswith(MOTIFS["base"])
+    ('TATAGCGCA', 33, True)
+    """
+    sizes = [_check_int(m, "each motif length", 1) for m in lengths]
+    probs = _motif_probabilities(motif)
+    text = "".join(ALPHABET[i] for i in probs.argmax(axis=1))
+    extra = max(sizes, default=0) - len(text)
+    if extra > 0:
+        codes = np.random.default_rng(seed).integers(0, 4, size=extra)
+        text += "".join(ALPHABET[i] for i in codes)
+    return {m: text[:m] for m in sizes}
 
 
 def _check_int(value, name: str, minimum: int) -> int:
