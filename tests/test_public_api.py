@@ -7,10 +7,12 @@ import inspect
 import pytest
 
 import captum_genomics
+import captum_genomics.gggp
 import captum_genomics.models
+import captum_genomics.scoring
 
-PUBLIC = [(module, name) for module in (captum_genomics, captum_genomics.models)
-          for name in module.__all__]
+MODULES = (captum_genomics, captum_genomics.models, captum_genomics.gggp, captum_genomics.scoring)
+PUBLIC = [(module, name) for module in MODULES for name in module.__all__]
 
 
 @pytest.mark.parametrize("module, name", PUBLIC, ids=[f"{m.__name__}.{n}" for m, n in PUBLIC])

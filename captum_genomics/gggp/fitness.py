@@ -88,7 +88,24 @@ FITNESS_FUNCTIONS: dict[str, FitnessFunction] = {"binfiller": binfiller, "iad": 
 
 
 def get_fitness(fitness: str | FitnessFunction) -> FitnessFunction:
-    """The fitness function of that name (``"binfiller"``, ``"iad"``) or the callable itself."""
+    """The fitness function of that name, or the callable itself.
+
+    Parameters
+    ----------
+    fitness : str or callable
+        ``"binfiller"`` or ``"iad"`` (case-insensitive), or a function
+        ``f(bins, counts, target_size) -> (n,)``.
+
+    Returns
+    -------
+    callable
+        The fitness function.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    """
     if callable(fitness):
         return fitness
     try:

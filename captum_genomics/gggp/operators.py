@@ -195,7 +195,22 @@ def repair(
 
 
 def random_population(space: SearchSpace, n: int, rng: np.random.Generator) -> Population:
-    """``n`` fresh repaired individuals, each of ``1..max_units`` units (uniform count)."""
+    """``n`` fresh repaired individuals, each of ``1..max_units`` units (uniform count).
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The grammar bound to a reference sequence.
+    n : int
+        Number of individuals.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    Population
+        ``n`` individuals that satisfy every constraint of ``space``.
+    """
     return repair(space, _raw_random(space, n, rng), rng)
 
 
