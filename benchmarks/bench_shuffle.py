@@ -88,8 +88,11 @@ def _tangermeme_shuffle():
     return peer
 
 
-def run_speed(n_seqs: int, n_shuffles: int, lengths: list[int], repeats: int, seed: int) -> None:
-    """Print throughput of ours and tangermeme's for each length."""
+def run_speed(
+    n_seqs: int, n_shuffles: int, lengths: list[int], repeats: int, seed: int
+) -> list[dict]:
+    """Print throughput of ours and tangermeme's for each length; return one row per length."""
+    rows = []
     peer = _tangermeme_shuffle()
     if peer is None:
         print("tangermeme not installed; skipping peer")
@@ -104,6 +107,8 @@ def run_speed(n_seqs: int, n_shuffles: int, lengths: list[int], repeats: int, se
         positions = n_seqs * n_shuffles * length
         ours = _best_time(lambda x=x: dinucleotide_shuffle(x, n_shuffles, seed=seed), repeats)
         print(f"{length:>7} {'captum_genomics':<24} {ours:>8.3f} {positions / ours / 1e6:>14.1f}")
+        row = {"length": length, "ours_positions_s": positions / ours}
+        rows.append(row)
         if peer is None:
             continue
         for jobs in (1, 2):
@@ -112,14 +117,20 @@ def run_speed(n_seqs: int, n_shuffles: int, lengths: list[int], repeats: int, se
                 repeats,
             )
             name = f"tangermeme n_jobs={jobs}"
+            row[f"tangermeme_{jobs}_positions_s"] = positions / theirs
             print(
                 f"{length:>7} {name:<24} {theirs:>8.3f} {positions / theirs / 1e6:>14.1f}"
                 f" {theirs / ours:>12.2f}"
             )
+    return rows
 
 
-def run_uniformity(samples_per_class: int, seed: int) -> None:
-    """Print how uniformly each library covers the shuffles of UNIFORMITY_SEQUENCE."""
+def run_uniformity(samples_per_class: int, seed: int) -> dict:
+    """Print how uniformly each library covers the shuffles of UNIFORMITY_SEQUENCE.
+
+    Returns ``{library: (shuffles reached, chi-square p-value)}`` and the class size
+    under ``"class_size"``.
+    """
     from scipy.stats import chisquare
 
     members = enumerate_dinucleotide_shuffles(UNIFORMITY_SEQUENCE)
@@ -136,6 +147,7 @@ def run_uniformity(samples_per_class: int, seed: int) -> None:
         print("tangermeme not installed; skipping peer")
     else:
         draws["tangermeme"] = lambda: peer(x, n=n_draws, random_state=seed)[0]
+    reached = {"class_size": len(space)}
     for name, draw in draws.items():
         counts = Counter(_decode(draw()))
         outside = sum(c for s, c in counts.items() if s not in members)
@@ -145,15 +157,22 @@ def run_uniformity(samples_per_class: int, seed: int) -> None:
             f"  {name:<16} reached {int((observed > 0).sum())}/{len(space)}, "
             f"chi-square p = {p_value:.3g}, outside the class: {outside}"
         )
+        reached[name] = (int((observed > 0).sum()), float(p_value))
+    return reached
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> dict:
     """Run the speed and uniformity comparisons and print the results.
 
     Parameters
     ----------
     argv : list of str, optional
         Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    dict
+        ``{"speed": rows of run_speed, "uniformity": result of run_uniformity}``.
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-seqs", type=int, default=64)
@@ -163,8 +182,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--samples-per-class", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    run_speed(args.n_seqs, args.n_shuffles, args.lengths, args.repeats, args.seed)
-    run_uniformity(args.samples_per_class, args.seed)
+    return {
+        "speed": run_speed(args.n_seqs, args.n_shuffles, args.lengths, args.repeats, args.seed),
+        "uniformity": run_uniformity(args.samples_per_class, args.seed),
+    }
 
 
 if __name__ == "__main__":
