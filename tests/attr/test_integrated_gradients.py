@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -11,8 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from captum_genomics import GenomicIntegratedGradients, dinucleotide_shuffle, one_hot
+from tests.support import needs_spliceai
 
 torch.set_default_dtype(torch.float32)
+SPLICEAI_FIXTURE = (Path(__file__).resolve().parent.parent / "fixtures"
+                    / "spliceai_reference_outputs.npz")
 
 
 class SmallCNN(torch.nn.Module):
@@ -398,6 +403,12 @@ def test_real_strings_end_to_end():
     (dict(target=[0, 1, 0]), "one entry per example"),
     (dict(internal_batch_size=0), "internal_batch_size"),
     (dict(layout="LNC"), "layout"),
+    (dict(method="simpson"), "unknown method"),
+    (dict(method="adaptive_simpson"), "completeness_tol"),
+    (dict(completeness_tol=1e-3, method="gausslegendre"), "nested"),
+    (dict(completeness_tol=0.0), "completeness_tol"),
+    (dict(completeness_tol=1e-3, n_steps=2), "n_steps >= 3"),
+    (dict(checkpoint_segments=0), "checkpoint_segments"),
 ])
 def test_bad_arguments_are_named(bad, match):
     model = SmallCNN(3, 3).double().eval()
@@ -430,3 +441,179 @@ def test_cuda_matches_cpu():
                                                              target=0, n_shuffles=3)
     assert gpu.device.type == "cuda"
     torch.testing.assert_close(cpu, gpu.cpu(), atol=1e-5, rtol=1e-4)
+
+
+# ---------------------------------------------------------------- adaptive steps
+
+
+class Spy(torch.nn.Module):
+    """Records every batch the explainer sends to the model."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.batches = []
+
+    def forward(self, inp):
+        self.batches.append(inp.detach().clone())
+        return self.model(inp)
+
+
+def path_positions(points: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """alpha of points b + alpha (x - b) on the path from the uniform baseline to x[0]."""
+    base = int(x[0, :, 0].argmax())
+    return (points[:, base, 0] - 0.25) / 0.75
+
+
+def simpson_attribution(model, x, alphas, target):
+    """Composite Simpson IG of x[0:1] from the uniform baseline on sorted points whose odd
+    entries are the centres of the panels their even neighbours bound."""
+    left, mid, right = alphas[:-2:2], alphas[1::2], alphas[2::2]
+    torch.testing.assert_close(mid, (left + right) / 2, atol=1e-15, rtol=0)
+    width = right - left
+    w = torch.zeros_like(alphas)
+    w[:-2:2] += width / 6
+    w[2::2] += width / 6
+    w[1::2] = 4 * width / 6
+    b = torch.full_like(x, 0.25)
+    pts = (b + alphas.view(-1, 1, 1) * (x - b)).requires_grad_(True)
+    (g,) = torch.autograd.grad(model(pts)[:, target].sum(), pts)
+    return (x - b) * (w.view(-1, 1, 1) * g).sum(dim=0, keepdim=True)
+
+
+@settings(max_examples=8, deadline=None)
+@given(model=models, seed=st.integers(0, 1000), tol=st.sampled_from([1e-3, 1e-5, 1e-7]))
+def test_adaptive_rule_is_simpson_on_its_own_points(model, seed, tol):
+    x = random_one_hot(1, 20, seed)
+    spy = Spy(model)
+    ig = GenomicIntegratedGradients(spy)
+    attr, delta = ig.attribute(x, target=1, completeness_tol=tol, n_steps=200,
+                               return_convergence_delta=True)
+    alphas = path_positions(torch.cat(spy.batches), x)
+    # every point evaluated once, both ends included, and counted
+    assert len(alphas) == int(ig.last_n_steps) == len(torch.unique(alphas))
+    alphas = torch.sort(alphas).values
+    assert alphas[0] == 0 and alphas[-1] == 1
+    assert abs(float(delta)) <= tol
+    expected = simpson_attribution(model, x, alphas, 1)
+    torch.testing.assert_close(attr, expected, atol=1e-12, rtol=0)
+    f = model(torch.cat([x, torch.full_like(x, 0.25)]))[:, 1]
+    torch.testing.assert_close(attr.sum() - (f[0] - f[1]), delta[0], atol=1e-12, rtol=0)
+
+
+@settings(max_examples=6, deadline=None)
+@given(model=models, seed=st.integers(0, 1000), kind=st.sampled_from(["uniform", "shuffle"]),
+       batch=st.sampled_from([None, 1, 5]))
+def test_adaptive_meets_the_tolerance_for_every_pair_and_any_batch(model, seed, kind, batch):
+    x = random_one_hot(2, 16, seed)
+    spy = Spy(model)
+    ig = GenomicIntegratedGradients(spy)
+    attr, delta = ig.attribute(x, baselines=kind, n_shuffles=3, seed=seed, target=0,
+                               completeness_tol=1e-6, n_steps=300, internal_batch_size=batch,
+                               return_convergence_delta=True)
+    assert torch.all(delta.abs() <= 1e-6)
+    assert ig.last_n_steps.shape == (2, 3 if kind == "shuffle" else 1)
+    assert sum(len(b) for b in spy.batches) == int(ig.last_n_steps.sum())
+    if batch is not None:
+        assert max(len(b) for b in spy.batches) <= batch
+    whole = GenomicIntegratedGradients(model).attribute(
+        x, baselines=kind, n_shuffles=3, seed=seed, target=0, completeness_tol=1e-6,
+        n_steps=300)
+    torch.testing.assert_close(attr, whole, atol=1e-12, rtol=0)
+
+
+class SharpSwitch(torch.nn.Module):
+    """Output 0: a sigmoid that switches sharply at alpha0 on the path from 0.25 to x, plus
+    exp(2 alpha) (whose slope differs at the two ends); output 1: alpha itself."""
+
+    def __init__(self, x, alpha0: float, sharpness: float, seed: int = 0):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.w = torch.randn(x.shape[1:], dtype=x.dtype)
+        self.offset = float((self.w * 0.25).sum())
+        self.along = float((self.w * (x[0] - 0.25)).sum())
+        self.alpha0, self.sharpness = alpha0, sharpness
+
+    def forward(self, inp):
+        alpha = ((inp * self.w).sum(dim=(1, 2)) - self.offset) / self.along
+        switch = torch.sigmoid(self.sharpness * (alpha - self.alpha0))
+        return torch.stack([switch + torch.exp(2 * alpha), alpha], dim=1)
+
+
+@pytest.mark.parametrize("alpha0", [0.3, 0.71])
+def test_adaptive_refinement_spends_fewer_points_than_uniform_doubling(alpha0):
+    x = random_one_hot(1, 30, 4)
+    model = SharpSwitch(x, alpha0, sharpness=60.0)
+    ig = GenomicIntegratedGradients(model)
+    kwargs = dict(target=0, completeness_tol=1e-5, n_steps=2049, return_convergence_delta=True)
+    _, d_adaptive = ig.attribute(x, **kwargs)
+    adaptive = int(ig.last_n_steps)
+    _, d_uniform = ig.attribute(x, method="riemann_trapezoid", **kwargs)
+    uniform = int(ig.last_n_steps)
+    assert abs(float(d_adaptive)) <= 1e-5 and abs(float(d_uniform)) <= 1e-5
+    assert adaptive < uniform / 2
+
+
+def test_uniform_doubling_is_the_textbook_trapezoid():
+    """Nested riemann_trapezoid stops on 2**j + 1 points; Captum's fixed rule of n steps
+    weighs them by 1/n instead of 1/(n - 1)."""
+    model = SmallCNN(4, 5).double().eval()
+    x = random_one_hot(2, 30, 0)
+    ig = GenomicIntegratedGradients(model)
+    ours = ig.attribute(x, target=1, completeness_tol=1e-7, method="riemann_trapezoid",
+                        n_steps=600)
+    steps = ig.last_n_steps.flatten().tolist()
+    assert all(((s - 1) & (s - 2)) == 0 and s >= 9 for s in steps)  # powers of two plus one
+    for i, s in enumerate(steps):
+        theirs = IntegratedGradients(model).attribute(
+            x[i:i + 1], baselines=torch.full_like(x[i:i + 1], 0.25), target=1, n_steps=s,
+            method="riemann_trapezoid")
+        # Captum rounds its step sizes to float32
+        torch.testing.assert_close(ours[i:i + 1] * (s - 1) / s, theirs, atol=1e-12, rtol=1e-7)
+
+
+def test_linear_model_stops_on_the_first_grid_and_a_budget_stops_with_a_warning():
+    torch.manual_seed(0)
+    conv = torch.nn.Conv1d(4, 2, 3, padding=1).double()
+
+    def linear(inp):
+        return conv(inp).sum(dim=2)
+
+    x = random_one_hot(2, 12, 0)
+    ig = GenomicIntegratedGradients(linear)
+    ig.attribute(x, target=0, completeness_tol=1e-9)
+    assert torch.all(ig.last_n_steps == 9)
+    ig.attribute(x, target=0, completeness_tol=1e-9, n_steps=3)
+    assert torch.all(ig.last_n_steps == 3)
+    sharp = SharpSwitch(x[:1], 0.5, sharpness=200.0)
+    with pytest.warns(UserWarning, match="completeness_tol=1e-09 not reached"):
+        GenomicIntegratedGradients(sharp).attribute(x[:1], target=0, completeness_tol=1e-9,
+                                                    n_steps=20)
+
+
+def test_fixed_rules_report_their_steps():
+    model = SmallCNN(3, 3).double().eval()
+    ig = GenomicIntegratedGradients(model)
+    assert ig.last_n_steps is None
+    ig.attribute(random_one_hot(2, 30, 0), baselines="shuffle", n_shuffles=2, target=0,
+                 n_steps=7)
+    assert ig.last_n_steps.tolist() == [[7, 7], [7, 7]]
+
+
+@needs_spliceai
+def test_spliceai_site_equals_captum_with_real_weights():
+    """Same quadrature, same head: the attributions are Captum's (two ensemble members,
+    the TUBB8 acceptor site's 10,001-nt receptive field)."""
+    from captum_genomics.models import SpliceAIEnsemble, SpliceSiteHead, load_spliceai
+
+    members = load_spliceai("spliceai").members[:2]
+    head = SpliceSiteHead(SpliceAIEnsemble(list(members)), 0, "acceptor")
+    with np.load(SPLICEAI_FIXTURE) as data:
+        text = str(data["tubb8_rc_15000/sequence"])[1859:1859 + 10_001]
+    x = one_hot([text])
+    ours = GenomicIntegratedGradients(head).attribute(x, target=0, n_steps=2,
+                                                      internal_batch_size=1)
+    theirs = IntegratedGradients(head).attribute(x, baselines=torch.full_like(x, 0.25),
+                                                 target=0, n_steps=2)
+    assert ours.abs().max() > 1e-3
+    torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=0)
