@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,7 @@ from ..sequence import one_hot, read_region
 from .grammar import CODE_N, Grammar
 from .population import EditBatch
 
-__all__ = ["REDUCTIONS", "ExonInput", "SpliceAIExonScorer", "build_exon_input"]
+__all__ = ["REDUCTIONS", "ExonInput", "ExonScorer", "SpliceAIExonScorer", "build_exon_input"]
 
 #: How the acceptor and donor probabilities combine into the exon score.
 REDUCTIONS = ("mean", "max", "min", "acceptor", "donor")
@@ -44,7 +45,108 @@ REDUCTIONS = ("mean", "max", "min", "acceptor", "donor")
 _TUBB8_CASSETTE = (94744, 94852)
 
 
-class SpliceAIExonScorer:
+class ExonScorer(abc.ABC):
+    """Shared part of the exon scorers: site bookkeeping, validation and the reduction.
+
+    Subclasses compute :meth:`site_probabilities`; calling the scorer combines them with
+    ``reduce``. Deleted sites (tracked coordinate -1) count as probability 0.
+
+    Parameters
+    ----------
+    acceptor, donor : int
+        0-based indices of the cassette exon's acceptor (first exon base) and donor (last exon
+        base) in the reference that is searched, ``acceptor <= donor``.
+    reduce : {"mean", "max", "min", "acceptor", "donor"}
+        How the two probabilities combine (the reference uses ``"mean"``).
+    tracked_columns : (int, int)
+        Columns of ``batch.tracked`` holding the acceptor and the donor.
+    batch_size : int
+        Most sequences per model call.
+    name : str
+        Recorded in the search provenance.
+    """
+
+    def __init__(
+        self,
+        acceptor: int,
+        donor: int,
+        reduce: str,
+        tracked_columns: tuple[int, int],
+        batch_size: int,
+        name: str,
+    ) -> None:
+        if reduce not in REDUCTIONS:
+            raise ValueError(f"reduce must be one of {REDUCTIONS}, got {reduce!r}")
+        acceptor, donor = int(acceptor), int(donor)
+        if not 0 <= acceptor <= donor:
+            raise ValueError(
+                f"need 0 <= acceptor <= donor (first and last exon base, transcript orientation), "
+                f"got acceptor={acceptor}, donor={donor}; reverse-complement minus-strand genes"
+            )
+        columns = tuple(int(c) for c in tracked_columns)
+        if len(columns) != 2 or min(columns) < 0:
+            raise ValueError(f"tracked_columns must be two column indices, got {tracked_columns}")
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        self.acceptor = acceptor
+        self.donor = donor
+        self.reduce = reduce
+        self.tracked_columns = columns
+        self.batch_size = int(batch_size)
+        self.name = name
+
+    @property
+    def tracked(self) -> tuple[int, int]:
+        """``(acceptor, donor)`` reference indices to track in the search."""
+        return self.acceptor, self.donor
+
+    @property
+    def needed(self) -> np.ndarray:
+        """``(2,)`` bool: which of (acceptor, donor) the reduction reads."""
+        return {
+            "acceptor": np.array([True, False]),
+            "donor": np.array([False, True]),
+        }.get(self.reduce, np.array([True, True]))
+
+    def _tracked_sites(self, batch: EditBatch) -> np.ndarray:
+        """``(n, 2)`` moved acceptor and donor of each sequence (-1 where deleted)."""
+        tracked = np.asarray(batch.tracked, dtype=np.int64)
+        if tracked.ndim != 2 or tracked.shape[1] <= max(self.tracked_columns):
+            raise ValueError(
+                f"batch.tracked has shape {tracked.shape}, without columns {self.tracked_columns} "
+                "for the acceptor and donor; run the search with tracked=scorer.tracked"
+            )
+        return tracked[:, list(self.tracked_columns)]
+
+    @abc.abstractmethod
+    def site_probabilities(self, batch: EditBatch) -> np.ndarray:
+        """Acceptor and donor probabilities at the moved sites.
+
+        Parameters
+        ----------
+        batch : EditBatch
+            ``n`` edited sequences with tracked coordinates.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, 2)`` float64: P(acceptor) at the acceptor, P(donor) at the donor; 0 where a
+            site was deleted, and 0 for the site a one-site ``reduce`` does not read.
+        """
+
+    def __call__(self, batch: EditBatch) -> np.ndarray:
+        """``(n,)`` exon scores of the ``n`` sequences of ``batch``, the GGGP scorer hook."""
+        p = self.site_probabilities(batch)
+        if self.reduce == "mean":
+            return p.mean(axis=1)
+        if self.reduce == "max":
+            return p.max(axis=1)
+        if self.reduce == "min":
+            return p.min(axis=1)
+        return p[:, 0] if self.reduce == "acceptor" else p[:, 1]
+
+
+class SpliceAIExonScorer(ExonScorer):
     """Exon score of edited sequences: SpliceAI probabilities at the moved splice sites.
 
     For each sequence of an :class:`~captum_genomics.gggp.population.EditBatch` the scorer
@@ -108,45 +210,17 @@ class SpliceAIExonScorer:
                 "model must be SpliceAI-like with an even integer `context` (input minus output "
                 f"length), e.g. captum_genomics.models.load_spliceai(); got {type(model).__name__}"
             )
-        if reduce not in REDUCTIONS:
-            raise ValueError(f"reduce must be one of {REDUCTIONS}, got {reduce!r}")
-        acceptor, donor = int(acceptor), int(donor)
-        if not 0 <= acceptor <= donor:
-            raise ValueError(
-                f"need 0 <= acceptor <= donor (first and last exon base, transcript orientation), "
-                f"got acceptor={acceptor}, donor={donor}; reverse-complement minus-strand genes"
-            )
-        columns = tuple(int(c) for c in tracked_columns)
-        if len(columns) != 2 or min(columns) < 0:
-            raise ValueError(f"tracked_columns must be two column indices, got {tracked_columns}")
-        if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        super().__init__(acceptor, donor, reduce, tracked_columns, batch_size,
+                         name or f"spliceai_exon_{reduce}")
         self.model = model.eval()
         self.context = context
-        self.acceptor = acceptor
-        self.donor = donor
-        self.reduce = reduce
-        self.tracked_columns = columns
-        self.batch_size = int(batch_size)
-        self.name = name or f"spliceai_exon_{reduce}"
         parameter = next(model.parameters(), None)
         self._device = torch.device("cpu") if parameter is None else parameter.device
         self._dtype = torch.float32 if parameter is None else parameter.dtype
 
-    @property
-    def tracked(self) -> tuple[int, int]:
-        """``(acceptor, donor)`` reference indices to track in the search."""
-        return self.acceptor, self.donor
-
     def _sites(self, batch: EditBatch) -> np.ndarray:
-        """``(n, 2)`` moved acceptor and donor of each sequence (-1 where deleted)."""
-        tracked = np.asarray(batch.tracked, dtype=np.int64)
-        if tracked.ndim != 2 or tracked.shape[1] <= max(self.tracked_columns):
-            raise ValueError(
-                f"batch.tracked has shape {tracked.shape}, without columns {self.tracked_columns} "
-                "for the acceptor and donor; run the search with tracked=scorer.tracked"
-            )
-        sites = tracked[:, list(self.tracked_columns)]
+        """``(n, 2)`` moved sites, checked against the unedited reference's."""
+        sites = self._tracked_sites(batch)
         unedited = batch.population.n_units == 0
         same_frame = batch.fixed_length is None or batch.fixed_length == batch.reference.size
         if same_frame and unedited.any() and (sites[unedited] != self.tracked).any():
@@ -173,10 +247,7 @@ class SpliceAIExonScorer:
         """
         sites = self._sites(batch)
         present = sites >= 0
-        needed = {
-            "acceptor": np.array([True, False]),
-            "donor": np.array([False, True]),
-        }.get(self.reduce, np.array([True, True]))
+        needed = self.needed
         kinds = [k for k, keep in zip(("acceptor", "donor"), needed) if keep]
         out = np.zeros((len(batch), 2))
         rows = np.flatnonzero((present & needed).any(axis=1))
@@ -206,17 +277,6 @@ class SpliceAIExonScorer:
         with torch.no_grad():
             scores = score_splice_sites(self.model, x, local, kinds, "probability")
         return scores.double().cpu().numpy()
-
-    def __call__(self, batch: EditBatch) -> np.ndarray:
-        """``(n,)`` exon scores of the ``n`` sequences of ``batch`` (see the class notes)."""
-        p = self.site_probabilities(batch)
-        if self.reduce == "mean":
-            return p.mean(axis=1)
-        if self.reduce == "max":
-            return p.max(axis=1)
-        if self.reduce == "min":
-            return p.min(axis=1)
-        return p[:, 0] if self.reduce == "acceptor" else p[:, 1]
 
 
 @dataclass(frozen=True)

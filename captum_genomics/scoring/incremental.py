@@ -42,12 +42,12 @@ from torch import nn
 
 from ..gggp.grammar import CODE_N, encode_sequence
 from ..gggp.population import EditBatch
+from ..gggp.spliceai_scorer import REDUCTIONS, ExonScorer
 from ..models.spliceai import SpliceAI, SpliceAIEnsemble
 
 __all__ = ["EditGeometry", "IncrementalSpliceAI", "IncrementalExonScorer", "REDUCTIONS"]
 
 #: How the acceptor and donor probabilities combine into the exon score.
-REDUCTIONS = ("mean", "max", "min", "acceptor", "donor")
 
 # Sort keys pack (owner, position) into one int64: owner * _BIG + position + _OFFSET.
 _BIG = 1 << 40
@@ -796,7 +796,7 @@ class IncrementalSpliceAI:
 # ----------------------------------------------------------------------------------------------
 
 
-class IncrementalExonScorer:
+class IncrementalExonScorer(ExonScorer):
     """Exon scores of a GGGP population, computed incrementally from the reference.
 
     Same inputs, semantics and outputs as
@@ -850,48 +850,22 @@ class IncrementalExonScorer:
         batch_size: int = 128,
         name: str | None = None,
     ) -> None:
-        if reduce not in REDUCTIONS:
-            raise ValueError(f"reduce must be one of {REDUCTIONS}, got {reduce!r}")
-        acceptor, donor = int(acceptor), int(donor)
-        if not 0 <= acceptor <= donor:
+        super().__init__(acceptor, donor, reduce, tracked_columns, batch_size,
+                         name or f"spliceai_exon_{reduce}_incremental")
+        self.engine = IncrementalSpliceAI(model.eval(), reference, (self.acceptor, self.donor))
+        if self.donor >= self.engine.reference.size:
             raise ValueError(
-                f"need 0 <= acceptor <= donor (first and last exon base, transcript orientation), "
-                f"got acceptor={acceptor}, donor={donor}; reverse-complement minus-strand genes"
+                f"donor {self.donor} lies beyond the reference ({self.engine.reference.size} "
+                "bases)"
             )
-        columns = tuple(int(c) for c in tracked_columns)
-        if len(columns) != 2 or min(columns) < 0:
-            raise ValueError(f"tracked_columns must be two column indices, got {tracked_columns}")
-        if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
-        self.engine = IncrementalSpliceAI(model.eval(), reference, (acceptor, donor))
-        if donor >= self.engine.reference.size:
-            raise ValueError(
-                f"donor {donor} lies beyond the reference ({self.engine.reference.size} bases)"
-            )
-        self.acceptor, self.donor = acceptor, donor
-        self.reduce = reduce
-        self.tracked_columns = columns
-        self.batch_size = int(batch_size)
-        self.name = name or f"spliceai_exon_{reduce}_incremental"
-
-    @property
-    def tracked(self) -> tuple[int, int]:
-        """``(acceptor, donor)`` reference indices to track in the search."""
-        return self.acceptor, self.donor
 
     def _sites(self, batch: EditBatch) -> np.ndarray:
-        tracked = np.asarray(batch.tracked, dtype=np.int64)
-        if tracked.ndim != 2 or tracked.shape[1] <= max(self.tracked_columns):
-            raise ValueError(
-                f"batch.tracked has shape {tracked.shape}, without columns {self.tracked_columns} "
-                "for the acceptor and donor; run the search with tracked=scorer.tracked"
-            )
         if not np.array_equal(batch.reference, self.engine.reference):
             raise ValueError(
                 "batch.reference differs from the scorer's reference; build the scorer on the "
                 "sequence that is searched"
             )
-        return tracked[:, list(self.tracked_columns)]
+        return self._tracked_sites(batch)
 
     def site_probabilities(self, batch: EditBatch) -> np.ndarray:
         """Acceptor and donor probabilities at the moved sites.
@@ -908,10 +882,7 @@ class IncrementalExonScorer:
             site was deleted, and 0 for the site a one-site ``reduce`` does not read.
         """
         sites = self._sites(batch)
-        needed = {
-            "acceptor": np.array([True, False]),
-            "donor": np.array([False, True]),
-        }.get(self.reduce, np.array([True, True]))
+        needed = self.needed
         present = sites >= 0
         use = present & needed
         columns = np.flatnonzero(needed)
@@ -930,25 +901,3 @@ class IncrementalExonScorer:
             picked = probs.gather(2, classes.to(probs.device).expand(idx.size, -1)[..., None])
             out[np.ix_(idx, columns)] = picked[..., 0].double().cpu().numpy()
         return np.where(use, out, 0.0)
-
-    def __call__(self, batch: EditBatch) -> np.ndarray:
-        """Exon scores, the GGGP scorer hook.
-
-        Parameters
-        ----------
-        batch : EditBatch
-            ``n`` edited sequences of the scorer's reference, with tracked coordinates.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``(n,)`` float64 scores (see ``reduce``).
-        """
-        p = self.site_probabilities(batch)
-        if self.reduce == "mean":
-            return p.mean(axis=1)
-        if self.reduce == "max":
-            return p.max(axis=1)
-        if self.reduce == "min":
-            return p.min(axis=1)
-        return p[:, 0] if self.reduce == "acceptor" else p[:, 1]
