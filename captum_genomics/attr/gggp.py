@@ -11,6 +11,7 @@ from captum.attr import PerturbationAttribution
 from captum.attr._utils.batching import _select_example
 from captum.log import log_usage
 
+from captum_genomics.attr._targets import per_example_targets, select_targets
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar
 from captum_genomics.gggp.population import EditBatch
@@ -23,42 +24,13 @@ LENGTH_POLICIES = ("pad_right", "pad_left", "variable")
 __all__ = ["LENGTH_POLICIES", "ForwardScorer", "GGGPPerturbationExplainer", "dataset_one_hot"]
 
 
-def _select_target(output: torch.Tensor, target) -> torch.Tensor:
-    if target is None:
-        if output.dim() > 1 and output[0].numel() != 1:
-            raise ValueError(
-                f"forward_func returns {tuple(output.shape)} per batch; give target= to pick one "
-                "score per sequence (an int for (n, C) outputs, a tuple for more dimensions)"
-            )
-        return output.reshape(output.shape[0])
-    index = target if isinstance(target, tuple) else (int(target),)
-    return output[(slice(None), *index)].reshape(output.shape[0])
-
-
 def _example_target(target, index: int, n: int):
-    """Target of example ``index`` of ``n`` under Captum's rules (as Lime reads them).
-
-    ``None``, an int or a tuple apply to every example; a list, or a tensor of ``n`` values,
-    gives one target per example.
-    """
-    if isinstance(target, torch.Tensor):
-        if target.numel() == 1:
-            return int(target.item())
-        if target.numel() != n:
-            raise ValueError(
-                f"target tensor has {target.numel()} values for {n} inputs; give one per input "
-                "or a single one"
-            )
-        return int(target.reshape(-1)[index])
-    if isinstance(target, list):
-        if len(target) != n:
-            raise ValueError(
-                f"target list has {len(target)} entries for {n} inputs; give one per input, or "
-                "an int / tuple shared by all"
-            )
-        item = target[index]
-        return tuple(int(v) for v in item) if isinstance(item, (tuple, list)) else int(item)
-    return target
+    """Target of example ``index`` of ``n`` under Captum's rules (as Lime reads them)."""
+    rows = per_example_targets(target, n)
+    if rows is None:
+        return None
+    row = rows[index].tolist()
+    return row[0] if len(row) == 1 else tuple(row)
 
 
 def _expand_args(args, n: int) -> tuple:
@@ -122,7 +94,8 @@ class ForwardScorer:
         x = from_ncl(x.permute(0, 2, 1), self.layout).to(self.device)
         with torch.no_grad():
             out = self.forward_func(x, *_expand_args(self.additional_forward_args, len(batch)))
-        return _select_target(out, self.target).detach().cpu().double().numpy()
+        index = per_example_targets(self.target, len(out), out.device)
+        return select_targets(out, index).detach().cpu().double().numpy()
 
 
 def dataset_one_hot(dataset: LocalDataset, layout: str = "NCL") -> torch.Tensor:

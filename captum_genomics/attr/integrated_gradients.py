@@ -27,6 +27,7 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint_sequential
 
 from captum_genomics.aggregate import correct_gradients, hypothetical_scores, locus_scores
+from captum_genomics.attr._targets import per_example_targets, select_targets
 from captum_genomics.baselines import BaselineSpec, make_baselines
 from captum_genomics.sequence import _check_layout, check_one_hot, from_ncl
 
@@ -280,7 +281,7 @@ class GenomicIntegratedGradients(IntegratedGradients):
         refs = make_baselines(baselines, inputs, n_shuffles=n_shuffles, seed=seed, layout=layout)
         n, k = refs.shape[:2]
         length = x.shape[-1]
-        targets = _per_example_targets(target, n, x.device)
+        targets = per_example_targets(target, n, x.device)
         forward, crop = self.forward_func, slice(None)
         if window is not None:
             crop, forward = _windowed(self.forward_func, window, receptive_field, length, layout)
@@ -404,17 +405,7 @@ class _PathEngine:
         output = self.forward_func(from_ncl(batch_ncl, self.layout), *args)
         if not isinstance(output, torch.Tensor):
             raise TypeError(f"forward_func must return a tensor, got {type(output).__name__}")
-        if self.targets is not None:
-            index = self.targets[examples]
-            output = output[(torch.arange(len(examples), device=output.device),)
-                            + tuple(index.to(output.device).T)]
-        output = output.reshape(output.shape[0], -1) if output.dim() > 1 else output
-        if output.dim() > 1 and output.shape[1] != 1:
-            raise ValueError(
-                f"the selected model output has {output.shape[1]} values per example; "
-                "pass a target that selects one (e.g. target=1 or target=(1, 500))"
-            )
-        output = output.reshape(-1)
+        output = select_targets(output, None if self.targets is None else self.targets[examples])
         if not torch.isfinite(output).all():
             raise ValueError(
                 "forward_func returned NaN or infinite scores; check the model and "
@@ -788,30 +779,3 @@ def _sequential_in_segments(body: nn.Sequential, segments: int, inputs: torch.Te
             inputs = layer(inputs)
         return inputs
     return checkpoint_sequential(body, min(segments, len(body)), inputs, use_reentrant=False)
-
-
-def _per_example_targets(target: Any, n: int, device: torch.device) -> torch.Tensor | None:
-    """Captum-style ``target`` as a (N, d) index tensor (None for no target)."""
-    if target is None:
-        return None
-    if isinstance(target, torch.Tensor):
-        if target.numel() == 1:
-            return torch.full((n, 1), int(target.item()), dtype=torch.long, device=device)
-        if target.dim() == 1 and len(target) == n:
-            return target.to(device=device, dtype=torch.long).view(n, 1)
-        raise ValueError(
-            f"a tensor target must hold one index or one per example ({n}), "
-            f"got shape {tuple(target.shape)}"
-        )
-    if isinstance(target, (int, np.integer)):
-        return torch.full((n, 1), int(target), dtype=torch.long, device=device)
-    if isinstance(target, tuple):
-        return torch.tensor([target] * n, dtype=torch.long, device=device).view(n, -1)
-    if isinstance(target, list):
-        if len(target) != n:
-            raise ValueError(f"a list target needs one entry per example ({n}), got {len(target)}")
-        rows = [t if isinstance(t, tuple) else (t,) for t in target]
-        if len({len(r) for r in rows}) != 1:
-            raise ValueError("every entry of a list target must have the same length")
-        return torch.tensor(rows, dtype=torch.long, device=device)
-    raise TypeError(f"target must be an int, tuple, list or tensor, got {type(target).__name__}")

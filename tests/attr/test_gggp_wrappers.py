@@ -98,7 +98,7 @@ def test_target_and_additional_args_follow_lime(planted):
     flipped = exp.attribute(x[:1], target=1).sum(dim=1).reshape(-1)
     corr = np.corrcoef(flipped.numpy(), unshifted.sum(dim=1).reshape(-1).numpy())[0, 1]
     assert corr < -0.95
-    with pytest.raises(ValueError, match="one per input"):
+    with pytest.raises(ValueError, match="one entry per example"):
         exp.attribute(x, target=[0, 1, 0])
 
 

@@ -1,0 +1,85 @@
+"""Captum's ``target`` argument, read the same way by every explainer of this package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def per_example_targets(target: Any, n: int, device: torch.device | str = "cpu"
+                        ) -> torch.Tensor | None:
+    """Captum-style ``target`` as one index row per example.
+
+    Parameters
+    ----------
+    target : None, int, tuple, list or torch.Tensor
+        ``None`` (the model returns one score per example), an index or a tuple of indices
+        after the batch axis shared by all examples, or a list / 1-d tensor of ``n`` of them.
+    n : int
+        Number of examples.
+    device : torch.device or str, default "cpu"
+        Device of the result.
+
+    Returns
+    -------
+    torch.Tensor, shape (n, d), int64, or None
+        Row ``i`` indexes example ``i``'s output after its batch axis.
+    """
+    if target is None:
+        return None
+    if isinstance(target, torch.Tensor):
+        if target.numel() == 1:
+            return torch.full((n, 1), int(target.item()), dtype=torch.long, device=device)
+        if target.dim() == 1 and len(target) == n:
+            return target.to(device=device, dtype=torch.long).view(n, 1)
+        raise ValueError(
+            f"a tensor target must hold one index or one per example ({n}), "
+            f"got shape {tuple(target.shape)}"
+        )
+    if isinstance(target, (int, np.integer)):
+        return torch.full((n, 1), int(target), dtype=torch.long, device=device)
+    if isinstance(target, tuple):
+        return torch.tensor([target] * n, dtype=torch.long, device=device).view(n, -1)
+    if isinstance(target, list):
+        if len(target) != n:
+            raise ValueError(f"a list target needs one entry per example ({n}), got {len(target)}")
+        rows = [tuple(t) if isinstance(t, (tuple, list)) else (t,) for t in target]
+        if len({len(r) for r in rows}) != 1:
+            raise ValueError("every entry of a list target must have the same length")
+        return torch.tensor(rows, dtype=torch.long, device=device)
+    raise TypeError(f"target must be an int, tuple, list or tensor, got {type(target).__name__}")
+
+
+def select_targets(output: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
+    """One score per example from a model output.
+
+    Parameters
+    ----------
+    output : torch.Tensor, shape (B, ...)
+        Model output.
+    index : torch.Tensor, shape (B, d), or None
+        Rows of :func:`per_example_targets` for the B examples; None when the model already
+        returns one score per example.
+
+    Returns
+    -------
+    torch.Tensor, shape (B,)
+
+    Raises
+    ------
+    ValueError
+        When more than one value per example is left: the fix is a ``target=``.
+    """
+    if index is not None:
+        output = output[(torch.arange(len(output), device=output.device),)
+                        + tuple(index.to(output.device).T)]
+    flat = output.reshape(output.shape[0], -1)
+    if flat.shape[1] != 1:
+        raise ValueError(
+            f"the selected model output has {flat.shape[1]} values per example; pass a "
+            "target= that selects one (e.g. target=1 for (N, C) outputs, target=(1, 500) "
+            "for (N, 3, L))"
+        )
+    return flat.reshape(-1)
