@@ -86,7 +86,8 @@ def _incremental() -> list[Comparison]:
 
 
 def _gggp() -> list[Comparison]:
-    rows = _load("gggp").main(["--seeds", "2", "--spliceai-evaluations", "200"])
+    rows = _load("gggp").main(["--seeds", "2", "--incremental", "--spliceai-members", "1", "2",
+                               "3", "4", "5", "--spliceai-evaluations", "500"])
     out = []
     archives = [r for r in rows if "q@100%" in r]
     for task in sorted({r["task"] for r in archives}):
@@ -121,7 +122,38 @@ def _methods() -> list[Comparison]:
     return out
 
 
+def _ig() -> list[Comparison]:
+    rows = _load("ig").main(lengths=(100_000,), n_steps=20)
+    out = []
+    for r in rows:
+        what = f"IG {r['length'] // 1000} kb, {r['ours']} vs {r['peer']}"
+        out.append(Comparison("ig", f"time, {what}", r["ours"], r["peer"], r["time_ratio"]))
+        out.append(Comparison("ig", f"peak memory, {what}", r["ours"], r["peer"],
+                              r["memory_ratio"]))
+    return out
+
+
+def _ig_spliceai() -> list[Comparison]:
+    rows = {r["name"]: r for r in _load("ig_spliceai").main(members=2, n_steps=50)}
+    out = []
+    for peer in ("captum", "tangermeme"):
+        if peer not in rows:
+            continue
+        for ours in ("ours same", "ours tol"):
+            o, p = rows[ours], rows[peer]
+            out.append(Comparison(
+                "ig_spliceai", f"seconds, one SpliceAI site (|delta| {abs(o['delta']):.1e} vs "
+                f"{abs(p['delta']):.1e})", f"{ours} {o['seconds']:.1f}",
+                f"{peer} {p['seconds']:.1f}", p["seconds"] / o["seconds"]))
+            out.append(Comparison(
+                "ig_spliceai", "extra peak MiB, one SpliceAI site", f"{ours} {o['extra_mib']:.0f}",
+                f"{peer} {p['extra_mib']:.0f}", p["extra_mib"] / max(o["extra_mib"], 1.0)))
+    return out
+
+
 BENCHMARKS: dict[str, Callable[[], list[Comparison]]] = {
+    "ig": _ig,
+    "ig_spliceai": _ig_spliceai,
     "shuffle": _shuffle,
     "spliceai": _spliceai,
     "incremental": _incremental,
