@@ -136,7 +136,7 @@ def _ig() -> list[Comparison]:
 def _ig_spliceai() -> list[Comparison]:
     rows = {r["name"]: r for r in _load("ig_spliceai").main(members=2, n_steps=50)}
     out = []
-    for peer in ("captum", "tangermeme"):
+    for peer in ("captum", "captum straightforward", "tangermeme"):
         if peer not in rows:
             continue
         for ours in ("ours same", "ours tol"):
