@@ -23,27 +23,18 @@ from captum_genomics.gggp.spliceai_scorer import (
     SpliceAIExonScorer,
     build_exon_input,
 )
-from captum_genomics.models.spliceai import SpliceAI, SpliceAIEnsemble
-from tests.support import needs_spliceai
+from captum_genomics.models.spliceai import SpliceAIEnsemble
+from tests.support import needs_spliceai, random_spliceai
 
 CONTEXT = 80
 ACCEPTOR, DONOR = 30, 52
 LENGTH = 90
 
 
-def _random_spliceai(seed: int) -> SpliceAI:
-    torch.manual_seed(seed)
-    model = SpliceAI(CONTEXT)
-    for bn in model.modules():
-        if isinstance(bn, torch.nn.BatchNorm1d):
-            bn.running_mean.normal_(0, 0.5)
-            bn.running_var.uniform_(0.5, 2.0)
-    return model.eval()
-
 
 MODELS = {
-    "single": _random_spliceai(0),
-    "ensemble": SpliceAIEnsemble([_random_spliceai(1), _random_spliceai(2)]).eval(),
+    "single": random_spliceai(CONTEXT, 0),
+    "ensemble": SpliceAIEnsemble([random_spliceai(CONTEXT, 1), random_spliceai(CONTEXT, 2)]).eval(),
 }
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from captum_genomics.models.heads import ExonHead, SpliceSiteHead, score_splice_sites
 from captum_genomics.models.spliceai import SpliceAI, SpliceAIEnsemble
-from tests.support import needs_spliceai
+from tests.support import needs_spliceai, random_spliceai
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "spliceai_reference_outputs.npz"
 CONTEXT = 80
@@ -23,15 +23,6 @@ LENGTH = 60  # output positions of the test inputs
 
 
 
-
-def random_model(seed: int, context: int = CONTEXT) -> SpliceAI:
-    torch.manual_seed(seed)
-    model = SpliceAI(context)
-    for bn in model.modules():
-        if isinstance(bn, torch.nn.BatchNorm1d):
-            bn.running_mean.normal_(0, 0.5)
-            bn.running_var.uniform_(0.5, 2.0)
-    return model.eval()
 
 
 def random_one_hot(n: int, length: int, seed: int) -> torch.Tensor:
@@ -78,7 +69,7 @@ def reference_scores(model, x, sites, classes, output):
     seed=st.integers(0, 2**16),
 )
 def test_scores_equal_the_full_output_at_the_sites(data, k, per_sequence, output, wrap, seed):
-    model = random_model(seed % 7)
+    model = random_spliceai(CONTEXT, seed % 7)
     x = random_one_hot(3, CONTEXT + LENGTH, seed)
     shape = (3, k) if per_sequence else (k,)
     sites = np.array(
@@ -104,7 +95,7 @@ def test_scores_equal_the_full_output_at_the_sites(data, k, per_sequence, output
 @pytest.mark.parametrize("sites", [[3, 50], [10, 12, 14]])
 @pytest.mark.parametrize("wrap", [False, True])
 def test_gradients_match_the_full_model_and_vanish_outside_windows(sites, wrap):
-    model = random_model(1)
+    model = random_spliceai(CONTEXT, 1)
     x = random_one_hot(2, CONTEXT + LENGTH, 1).requires_grad_(True)
     head = SpliceSiteHead(NoMacs(model) if wrap else model, sites, "donor", output="logit")
     head(x)[:, 1].sum().backward()
@@ -119,7 +110,7 @@ def test_gradients_match_the_full_model_and_vanish_outside_windows(sites, wrap):
 
 
 def test_single_site_on_a_long_context_runs_one_output_position():
-    model = random_model(2, context=2000)
+    model = random_spliceai(2000, 2)
     x = random_one_hot(1, 2000 + 500, 2)
     seen = []
     handle = model.conv_out.register_forward_hook(lambda m, i, o: seen.append(o.shape[-1]))
@@ -132,7 +123,7 @@ def test_single_site_on_a_long_context_runs_one_output_position():
 
 
 def test_distant_sites_use_separate_windows_close_sites_one():
-    model = random_model(3, context=2000)
+    model = random_spliceai(2000, 3)
     x = random_one_hot(1, 2000 + 3000, 3)
     lengths = []
     model.conv_out.register_forward_hook(lambda m, i, o: lengths.append(tuple(o.shape)))
@@ -144,7 +135,7 @@ def test_distant_sites_use_separate_windows_close_sites_one():
 
 @pytest.mark.parametrize("reduce", ["mean", "max", "min", "acceptor", "donor"])
 def test_exon_head_reductions(reduce):
-    model = random_model(4)
+    model = random_spliceai(CONTEXT, 4)
     x = random_one_hot(3, CONTEXT + LENGTH, 4)
     exons = [(5, 20), (30, 31), (44, 59)]
     with torch.no_grad():
@@ -164,7 +155,7 @@ def test_exon_head_reductions(reduce):
 
 
 def test_exon_head_per_sequence_exons_and_override():
-    model = random_model(5)
+    model = random_spliceai(CONTEXT, 5)
     x = random_one_hot(2, CONTEXT + LENGTH, 5)
     exons = torch.tensor([[[3, 9]], [[40, 52]]])
     head = ExonHead(model, exons)
@@ -180,7 +171,7 @@ def test_exon_head_per_sequence_exons_and_override():
 
 
 def test_ensemble_log_odds_are_those_of_the_mean_probability():
-    ensemble = SpliceAIEnsemble([random_model(6), random_model(7)])
+    ensemble = SpliceAIEnsemble([random_spliceai(CONTEXT, 6), random_spliceai(CONTEXT, 7)])
     x = random_one_hot(2, CONTEXT + LENGTH, 6)
     with torch.no_grad():
         got = score_splice_sites(ensemble, x, [7, 33], ["acceptor", "donor"], "log_odds")
@@ -192,7 +183,7 @@ def test_ensemble_log_odds_are_those_of_the_mean_probability():
 
 
 def test_integrated_gradients_completeness_and_per_sequence_sites():
-    model = random_model(8)
+    model = random_spliceai(CONTEXT, 8)
     x = random_one_hot(2, CONTEXT + LENGTH, 8)
     baseline = torch.full_like(x, 0.25)
     sites = torch.tensor([[4, 10], [50, 22]])
@@ -219,14 +210,14 @@ def test_integrated_gradients_completeness_and_per_sequence_sites():
 
 
 def test_stored_per_sequence_sites_must_match_the_batch():
-    model = random_model(9)
+    model = random_spliceai(CONTEXT, 9)
     head = SpliceSiteHead(model, [[1, 2], [3, 4]], "acceptor")
     with pytest.raises(ValueError, match="additional_forward_args"):
         head(random_one_hot(3, CONTEXT + LENGTH, 9))
 
 
 def test_validation_messages():
-    model = random_model(10)
+    model = random_spliceai(CONTEXT, 10)
     x = random_one_hot(1, CONTEXT + LENGTH, 10)
     with pytest.raises(ValueError, match=r"outside the output positions 0\.\.59"):
         score_splice_sites(model, x, [60])
@@ -256,7 +247,7 @@ def test_validation_messages():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_head_matches_cpu():
-    model = random_model(11)
+    model = random_spliceai(CONTEXT, 11)
     x = random_one_hot(2, CONTEXT + LENGTH, 11)
     head = ExonHead(model, [(3, 40)])
     with torch.no_grad():

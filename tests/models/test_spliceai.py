@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
 from captum_genomics.models.spliceai import SPLICEAI_CONTEXTS, SpliceAI, SpliceAIEnsemble
-from tests.support import needs_cispliceai, needs_spliceai
+from tests.support import needs_cispliceai, needs_spliceai, random_spliceai
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "spliceai_reference_outputs.npz"
 INPUTS = ("tubb8_rc_15000", "random_10537", "npad_15000")
@@ -24,18 +24,6 @@ INPUTS = ("tubb8_rc_15000", "random_10537", "npad_15000")
 
 
 
-
-def random_model(context: int, seed: int = 0) -> SpliceAI:
-    """SpliceAI with random weights and non-trivial batch-norm statistics, in eval mode."""
-    torch.manual_seed(seed)
-    model = SpliceAI(context)
-    for bn in model.modules():
-        if isinstance(bn, torch.nn.BatchNorm1d):
-            bn.running_mean.normal_(0, 0.5)
-            bn.running_var.uniform_(0.5, 2.0)
-            bn.weight.data.normal_(1, 0.3)
-            bn.bias.data.normal_(0, 0.3)
-    return model.eval()
 
 
 def random_one_hot(n: int, length: int, seed: int = 0, n_fraction: float = 0.05) -> torch.Tensor:
@@ -98,7 +86,7 @@ def test_context_and_parameter_count(context):
     seed=st.integers(0, 2**16),
 )
 def test_matches_padded_keras_computation(context, length, batch, seed):
-    model = random_model(context, seed)
+    model = random_spliceai(context, seed, affine_sd=0.3)
     x = random_one_hot(batch, context + length, seed)
     with torch.no_grad():
         out = model(x)
@@ -110,7 +98,7 @@ def test_matches_padded_keras_computation(context, length, batch, seed):
 
 @pytest.mark.parametrize("context", [2000, 10000])
 def test_matches_padded_keras_computation_long_contexts(context):
-    model = random_model(context, 3)
+    model = random_spliceai(context, 3, affine_sd=0.3)
     x = random_one_hot(1, context + 30, 3)
     with torch.no_grad():
         torch.testing.assert_close(model(x), keras_reference(model, x), atol=2e-6, rtol=0)
@@ -119,7 +107,7 @@ def test_matches_padded_keras_computation_long_contexts(context):
 @pytest.mark.parametrize("context", sorted(SPLICEAI_CONTEXTS))
 def test_single_position_path_equals_full_output(context):
     # An input of exactly context + 1 takes the strided single-position path.
-    model = random_model(context, 1)
+    model = random_spliceai(context, 1, affine_sd=0.3)
     length = 4
     x = random_one_hot(1, context + length, 1)
     with torch.no_grad():
@@ -131,7 +119,7 @@ def test_single_position_path_equals_full_output(context):
 @settings(max_examples=10, deadline=None)
 @given(position=st.integers(0, 19), seed=st.integers(0, 2**16))
 def test_output_depends_only_on_its_receptive_field(position, seed):
-    model = random_model(80, seed)
+    model = random_spliceai(80, seed, affine_sd=0.3)
     x = random_one_hot(1, 100, seed)
     y = random_one_hot(1, 100, seed + 1)
     inside = torch.zeros(100, dtype=torch.bool)
@@ -144,7 +132,7 @@ def test_output_depends_only_on_its_receptive_field(position, seed):
 
 
 def test_gradient_support_is_the_receptive_field():
-    model = random_model(400, 2)
+    model = random_spliceai(400, 2, affine_sd=0.3)
     x = random_one_hot(1, 450, 2).requires_grad_(True)
     position = 17
     model.logits(x)[0, 1, position].backward()
@@ -154,14 +142,14 @@ def test_gradient_support_is_the_receptive_field():
 
 
 def test_softmax_of_logits_is_forward():
-    model = random_model(80, 4)
+    model = random_spliceai(80, 4, affine_sd=0.3)
     x = random_one_hot(2, 100, 4)
     with torch.no_grad():
         torch.testing.assert_close(torch.softmax(model.logits(x), 1), model(x))
 
 
 def test_boolean_input_is_cast_to_the_model_dtype():
-    model = random_model(80, 5)
+    model = random_spliceai(80, 5, affine_sd=0.3)
     x = random_one_hot(1, 90, 5)
     with torch.no_grad():
         torch.testing.assert_close(model(x.bool()), model(x), atol=0, rtol=0)
@@ -169,7 +157,7 @@ def test_boolean_input_is_cast_to_the_model_dtype():
 
 @pytest.mark.parametrize("length", [1, 5, 300])
 def test_macs_counts_the_convolutions_run(length):
-    model = random_model(400, 6)
+    model = random_spliceai(400, 6, affine_sd=0.3)
     x = random_one_hot(1, 400 + length, 6)
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         model(x)
@@ -183,7 +171,7 @@ def test_macs_of_single_position_is_below_dense_valid_cost():
 
 
 def test_ensemble_averages_member_probabilities():
-    members = [random_model(80, s) for s in (7, 8, 9)]
+    members = [random_spliceai(80, s, affine_sd=0.3) for s in (7, 8, 9)]
     ensemble = SpliceAIEnsemble(members)
     x = random_one_hot(2, 95, 7)
     with torch.no_grad():
@@ -226,7 +214,7 @@ def test_rejects_bad_shapes_with_fixes():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_matches_cpu():
-    model = random_model(400, 10)
+    model = random_spliceai(400, 10, affine_sd=0.3)
     x = random_one_hot(2, 420, 10)
     with torch.no_grad():
         cpu = model(x)

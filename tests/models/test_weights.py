@@ -27,7 +27,7 @@ from captum_genomics.models.weights import (
     load_spliceai_h5,
     load_spliceai_state_dict,
 )
-from tests.support import needs_cispliceai, needs_spliceai
+from tests.support import needs_cispliceai, needs_spliceai, random_spliceai
 
 UNITS = {80: 4, 400: 8}
 WIDTHS = (11,) * 8
@@ -477,19 +477,10 @@ def test_frozen_graph_wrong_dilation_and_garbage(tmp_path):
 # ---------------------------------------------------------------- state dicts and load_spliceai
 
 
-def _random_spliceai(context: int, seed: int) -> SpliceAI:
-    torch.manual_seed(seed)
-    model = SpliceAI(context)
-    for bn in model.modules():
-        if isinstance(bn, torch.nn.BatchNorm1d):
-            bn.running_mean.normal_(0, 0.3)
-            bn.running_var.uniform_(0.5, 2)
-    return model.eval()
-
 
 @pytest.mark.parametrize("context", [80, 400, 2000, 10000])
 def test_state_dict_round_trip_infers_context(tmp_path, context):
-    model = _random_spliceai(context, context)
+    model = random_spliceai(context, context, mean_sd=0.3)
     torch.save(model.state_dict(), tmp_path / "m.pt")
     loaded = load_spliceai(tmp_path / "m.pt")
     assert isinstance(loaded, SpliceAI) and loaded.context == context and not loaded.training
@@ -498,7 +489,7 @@ def test_state_dict_round_trip_infers_context(tmp_path, context):
 
 
 def test_ensemble_state_dict_and_member_selection(tmp_path):
-    members = [_random_spliceai(80, s) for s in (1, 2, 3)]
+    members = [random_spliceai(80, s, mean_sd=0.3) for s in (1, 2, 3)]
     state = SpliceAIEnsemble(members).state_dict()
     torch.save(state, tmp_path / "ens.pt")
     loaded = load_spliceai(tmp_path / "ens.pt")
@@ -520,18 +511,18 @@ def test_ensemble_state_dict_and_member_selection(tmp_path):
 def test_sources_can_be_pooled_and_moved(tmp_path):
     layers = keras_layers(80, 21)
     write_keras_h5(tmp_path / "k.h5", layers)
-    torch_model = _random_spliceai(80, 22)
+    torch_model = random_spliceai(80, 22, mean_sd=0.3)
     pooled = load_spliceai([tmp_path / "k.h5", torch_model.state_dict()], device="meta")
     assert isinstance(pooled, SpliceAIEnsemble) and len(pooled.members) == 2
     assert pooled.members[0].conv_in.weight.device.type == "meta"
     with pytest.raises(ValueError, match="share one context"):
-        load_spliceai([tmp_path / "k.h5", _random_spliceai(400, 1).state_dict()])
+        load_spliceai([tmp_path / "k.h5", random_spliceai(400, 1, mean_sd=0.3).state_dict()])
     with pytest.raises(TypeError, match="source must be"):
         load_spliceai(42)
 
 
 def test_bad_state_dicts(tmp_path):
-    state = _random_spliceai(80, 3).state_dict()
+    state = random_spliceai(80, 3, mean_sd=0.3).state_dict()
     with pytest.raises(ValueError, match="found 3 residual units"):
         load_spliceai_state_dict({k: v for k, v in state.items() if not k.startswith("units.3")})
     state_missing = {k: v for k, v in state.items() if k != "conv_out.bias"}
@@ -545,7 +536,7 @@ def test_bad_state_dicts(tmp_path):
     torch.save([1, 2], tmp_path / "list.pt")
     with pytest.raises(ValueError, match="holds a list, not a state dict"):
         load_spliceai(tmp_path / "list.pt")
-    torch.save(_random_spliceai(80, 4), tmp_path / "module.pt")
+    torch.save(random_spliceai(80, 4, mean_sd=0.3), tmp_path / "module.pt")
     with pytest.raises(ValueError, match=r"torch.save\(model.state_dict\(\), path\)"):
         load_spliceai(tmp_path / "module.pt")
 

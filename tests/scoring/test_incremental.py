@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
-
 import numpy as np
 import pytest
 import torch
@@ -30,25 +28,9 @@ from captum_genomics.scoring import (
     cone_work,
     plain_work,
 )
+from tests.support import needs_spliceai
 
 TOL = 1e-5
-
-
-def _installed(name: str) -> bool:
-    try:
-        importlib.metadata.distribution(name)
-    except importlib.metadata.PackageNotFoundError:
-        return False
-    return True
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Single-threaded: on the shared 2-core machine threaded small ops crawl."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def _random_spliceai(context: int, seed: int) -> SpliceAI:
@@ -376,10 +358,7 @@ def test_cuda_matches_cpu():
     np.testing.assert_allclose(gpu(batch), cpu, atol=TOL)
 
 
-@pytest.mark.skipif(
-    not _installed("spliceai"),
-    reason="real-weight test needs the SpliceAI weights: pip install --no-deps spliceai==1.3.1",
-)
+@needs_spliceai
 def test_real_ensemble_on_tubb8_matches_plain_scorer():
     from captum_genomics.gggp.spliceai_scorer import build_exon_input
     from captum_genomics.models import load_spliceai
