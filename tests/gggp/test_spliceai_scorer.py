@@ -31,7 +31,6 @@ ACCEPTOR, DONOR = 30, 52
 LENGTH = 90
 
 
-
 MODELS = {
     "single": random_spliceai(CONTEXT, 0),
     "ensemble": SpliceAIEnsemble([random_spliceai(CONTEXT, 1), random_spliceai(CONTEXT, 2)]).eval(),

@@ -20,11 +20,6 @@ CONTEXT = 80
 LENGTH = 60  # output positions of the test inputs
 
 
-
-
-
-
-
 def random_one_hot(n: int, length: int, seed: int) -> torch.Tensor:
     gen = np.random.default_rng(seed)
     x = np.eye(4, dtype=np.float32)[gen.integers(0, 4, size=(n, length))]

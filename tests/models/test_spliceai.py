@@ -19,13 +19,6 @@ FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "spliceai_refere
 INPUTS = ("tubb8_rc_15000", "random_10537", "npad_15000")
 
 
-
-
-
-
-
-
-
 def random_one_hot(n: int, length: int, seed: int = 0, n_fraction: float = 0.05) -> torch.Tensor:
     """(n, 4, length) one-hot DNA with a few all-zero (N) columns."""
     gen = np.random.default_rng(seed)

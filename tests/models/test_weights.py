@@ -34,10 +34,6 @@ WIDTHS = (11,) * 8
 DILATIONS = (1,) * 4 + (4,) * 4
 
 
-
-
-
-
 # ---------------------------------------------------------------- random Keras-style layers
 
 
@@ -475,7 +471,6 @@ def test_frozen_graph_wrong_dilation_and_garbage(tmp_path):
 
 
 # ---------------------------------------------------------------- state dicts and load_spliceai
-
 
 
 @pytest.mark.parametrize("context", [80, 400, 2000, 10000])
