@@ -63,6 +63,17 @@ def _as_numpy(x, name: str) -> np.ndarray:
     return arr
 
 
+def _scores_and_mask(scores, motif_mask) -> tuple[np.ndarray, np.ndarray]:
+    """Validated (N, L) float scores and bool motif mask of the same shape."""
+    s = _as_numpy(scores, "scores").astype(float)
+    mask = _as_numpy(motif_mask, "motif_mask").astype(bool)
+    if s.shape != mask.shape:
+        raise ValueError(f"scores {s.shape} and motif_mask {mask.shape} differ in shape")
+    if not np.all(np.isfinite(s)):
+        raise ValueError("scores contain NaN or infinite values")
+    return s, mask
+
+
 def avg_match_percent(attributions, inputs, motif_mask, layout: str = "NCL") -> float:
     """Avg.Match%: how often the top-attributed base is the motif's base.
 
@@ -197,12 +208,7 @@ def motif_recovery(scores, motif_mask, information=None, threshold: float = 0.1)
         ``{"auroc": float, "aupr": float, "n_sequences": int}``; NaN scores (with
         a warning) when no sequence has both classes.
     """
-    s = _as_numpy(scores, "scores").astype(float)
-    mask = _as_numpy(motif_mask, "motif_mask").astype(bool)
-    if s.shape != mask.shape:
-        raise ValueError(f"scores {s.shape} and motif_mask {mask.shape} differ in shape")
-    if not np.all(np.isfinite(s)):
-        raise ValueError("scores contain NaN or infinite values")
+    s, mask = _scores_and_mask(scores, motif_mask)
     positive = mask.copy()
     if information is not None:
         info = _as_numpy(information, "information")
@@ -271,12 +277,7 @@ def signal_to_noise(scores, motif_mask, center: bool = False) -> float:
     >>> signal_to_noise([[3.0, 1.0, -1.0, 1.0, -1.0]], [[True, False, False, False, False]])
     3.0
     """
-    s = _as_numpy(scores, "scores").astype(float)
-    mask = _as_numpy(motif_mask, "motif_mask").astype(bool)
-    if s.shape != mask.shape:
-        raise ValueError(f"scores {s.shape} and motif_mask {mask.shape} differ in shape")
-    if not np.all(np.isfinite(s)):
-        raise ValueError("scores contain NaN or infinite values")
+    s, mask = _scores_and_mask(scores, motif_mask)
     n_pos, mean_pos, _ = _masked_moments(s, mask)
     n_neg, mean_neg, std_neg = _masked_moments(s, ~mask)
     usable = (n_pos > 0) & (n_neg > 0)
