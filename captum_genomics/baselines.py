@@ -49,7 +49,8 @@ def make_baselines(
     n_shuffles : int, default 20
         Number of shuffled references per input for ``"shuffle"``.
     seed : int, numpy.random.Generator or None, default 0
-        Randomness of ``"shuffle"``; the same seed gives the same references.
+        Randomness of ``"shuffle"``; the same seed gives the same references of a
+        sequence whatever the batch it is in.
     layout : {"NCL", "NLC"}, default "NCL"
         Layout of ``inputs`` and of any tensor baseline.
 

@@ -27,6 +27,11 @@ back to the current vertex (a self-loop, or an exit whose forced chain leads bac
 loop that loop erasure removes at once, so each step is drawn uniformly among the other
 exit instances. Uniform choices use double-precision uniforms, ``floor(u * m)``, so each is
 uniform up to a relative error of ``m * 2**-53``.
+
+Randomness is counter-based: walk r of a sequence reads its uniforms from a SplitMix64
+stream keyed by the seed, a hash of the sequence's letters and r. A sequence's shuffles
+therefore depend on the seed and on the sequence alone, not on the rest of the batch, its
+position in it or how many shuffles are drawn (the first m of n are the same for any n).
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ SeedLike = Union[int, np.integer, np.random.Generator, None]
 _N_LETTER = 4  # letter code of N (all-zero or all-0.25 column)
 _N_LETTERS = 5  # A, C, G, T, N
 _CHUNK_VALUES = 1 << 19  # random numbers drawn per block of Euler-walk steps
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64 increment
+_STREAM_WILSON = np.uint64(0x243F6A8885A308D3)  # separate the two streams of a walk
+_STREAM_EULER = np.uint64(0x13198A2E03707344)
 _DENSE_LIMIT = 1 << 20  # largest sequence count x 5**(k-1) handled with a dense vertex table
 _SEEK, _WALK, _RETRACE, _DONE = 0, 1, 2, 3  # Wilson walk phases
 
@@ -96,8 +104,11 @@ def kmer_shuffle(x, k: int, n: int, seed: SeedLike = None):
     n : int
         Shuffles per sequence, at least 1.
     seed : int, numpy.random.Generator or None, default None
-        Randomness; the same int (or a generator in the same state) gives the same
-        shuffles of the same batch. The shuffles of one sequence depend on the whole batch.
+        Randomness. The shuffles of a sequence depend only on the seed and the sequence:
+        the same int (or a generator in the same state) gives the same shuffles of it in
+        any batch and at any position, and ``out[i, :m]`` is the same for every n >= m.
+        Equal sequences in one batch therefore get equal shuffles. A generator is
+        advanced by one draw; None draws fresh entropy.
 
     Returns
     -------
@@ -128,8 +139,8 @@ def kmer_shuffle(x, k: int, n: int, seed: SeedLike = None):
     """
     k = _check_count("k", k)
     n = _check_count("n", n)
-    rng = _make_rng(seed)
     letters, quarter_n = _decode(x)
+    keys = _walk_keys(letters, n, _seed_key(seed))
     n_seq, length = letters.shape
     shuffled = np.empty((n_seq, n, length), dtype=np.uint8)
     graph = None
@@ -144,10 +155,10 @@ def kmer_shuffle(x, k: int, n: int, seed: SeedLike = None):
         fixed = np.zeros(0, dtype=bool)
     free = np.flatnonzero(~fixed)
     if 0 < free.size == n_seq:
-        _shuffle_letters(letters, k, rng, shuffled, graph)
+        _shuffle_letters(letters, k, keys, shuffled, graph)
     elif free.size:
         part = np.empty((free.size, n, length), dtype=np.uint8)
-        _shuffle_letters(letters[free], k, rng, part)
+        _shuffle_letters(letters[free], k, keys[free], part)
         shuffled[free] = part
     shuffled[fixed] = letters[fixed, None, :]
     if fixed.any():
@@ -169,16 +180,66 @@ def _check_count(name: str, value) -> int:
     return int(value)
 
 
-def _make_rng(seed: SeedLike) -> np.random.Generator:
+def _seed_key(seed: SeedLike) -> np.uint64:
+    """One 64-bit key: a generator's next draw (``default_rng(seed)``'s for an int or None)."""
     if isinstance(seed, np.random.Generator):
-        return seed
+        return seed.integers(0, 2**64, dtype=np.uint64)
     if seed is None or (
         isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_))
     ):
-        return np.random.default_rng(seed)
+        return np.random.default_rng(seed).integers(0, 2**64, dtype=np.uint64)
     raise TypeError(
         f"seed must be an int, a numpy.random.Generator or None, got {type(seed).__name__}"
     )
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function (a bijection of uint64), in place; returns ``z``."""
+    with np.errstate(over="ignore"):
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    return z
+
+
+def _uniforms(key: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """Doubles in [0, 1): element ``counter`` of the SplitMix64 stream started at ``key``.
+
+    ``key`` and ``counter`` are uint64 arrays that broadcast together.
+    """
+    with np.errstate(over="ignore"):
+        z = _mix(key + (counter + np.uint64(1)) * _GOLDEN)
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def _walk_keys(letters: np.ndarray, n: int, seed_key: np.uint64) -> np.ndarray:
+    """Stream key of each walk: a hash of (seed, the sequence's letters, shuffle index).
+
+    Parameters
+    ----------
+    letters : numpy.ndarray, shape (N, L), uint8
+    n : int
+        Shuffles per sequence.
+    seed_key : numpy.uint64
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, n), uint64
+    """
+    n_seq, length = letters.shape
+    seq_key = np.full(n_seq, seed_key ^ np.uint64(length), dtype=np.uint64)
+    block = max(1, _CHUNK_VALUES // max(n_seq, 1))
+    with np.errstate(over="ignore"):
+        for lo in range(0, length, block):
+            position = np.arange(lo, min(lo + block, length), dtype=np.uint64)
+            token = position * np.uint64(_N_LETTERS) + letters[:, lo : lo + block]
+            seq_key += _mix(seed_key + (token + np.uint64(1)) * _GOLDEN).sum(
+                axis=1, dtype=np.uint64
+            )
+        shuffle = np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0xD1B54A32D192ED03)
+        return _mix(_mix(seq_key)[:, None] + shuffle)
 
 
 def _decode(x) -> tuple[np.ndarray, np.ndarray]:
@@ -435,7 +496,7 @@ def _is_ancestor(parent: np.ndarray, anc: np.ndarray, node: np.ndarray) -> np.nd
 def _shuffle_letters(
     letters: np.ndarray,
     k: int,
-    rng: np.random.Generator,
+    keys: np.ndarray,
     out: np.ndarray,
     graph: _Graph | None = None,
 ) -> None:
@@ -447,20 +508,43 @@ def _shuffle_letters(
         Letter codes 0-4, L >= k.
     k : int
         k-let length.
-    rng : numpy.random.Generator
+    keys : numpy.ndarray, shape (N, n), uint64
+        Stream key of each walk, from :func:`_walk_keys`.
     out : numpy.ndarray, shape (N, n, L), uint8
         Receives the n shuffles of each sequence.
     graph : _Graph, optional
         ``_Graph(letters, k)`` when already built (k >= 2).
     """
     n_seq, n, length = out.shape
+    keys = keys.ravel()
     if k == 1:
-        rng.permuted(np.broadcast_to(letters[:, None, :], out.shape), axis=2, out=out)
+        _permute(letters, keys, out.reshape(n_seq * n, length))
         return
     g = _Graph(letters, k) if graph is None else graph
     out[:, :, : k - 1] = letters[:, None, : k - 1]
     walks = out.reshape(n_seq * n, length)[:, k - 1 :]
-    _euler_walks(g, _last_exits(g, n, rng), n, rng, walks)
+    _euler_walks(g, _last_exits(g, n, keys ^ _STREAM_WILSON), n, keys ^ _STREAM_EULER, walks)
+
+
+def _permute(letters: np.ndarray, keys: np.ndarray, out: np.ndarray) -> None:
+    """Uniform permutations (k = 1): sort each walk's letters by its own uniforms.
+
+    Parameters
+    ----------
+    letters : numpy.ndarray, shape (N, L), uint8
+    keys : numpy.ndarray, shape (N * n,), uint64
+        Walk ``b * n + r`` permutes sequence b.
+    out : numpy.ndarray, shape (N * n, L), uint8
+    """
+    n_walks, length = out.shape
+    per_seq = n_walks // letters.shape[0]
+    position = np.arange(length, dtype=np.uint64)
+    block = max(1, _CHUNK_VALUES // length)
+    for lo in range(0, n_walks, block):
+        hi = min(lo + block, n_walks)
+        order = np.argsort(_uniforms(keys[lo:hi, None], position), axis=1)
+        source = letters[np.arange(lo, hi) // per_seq]
+        out[lo:hi] = np.take_along_axis(source, order, axis=1)
 
 
 def _walk_layout(g: _Graph, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -482,7 +566,7 @@ def _walk_layout(g: _Graph, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(np.arange(n_seq), n), np.tile(np.arange(n) * g.n_vertices, n_seq)
 
 
-def _last_exits(g: _Graph, n: int, rng: np.random.Generator) -> np.ndarray:
+def _last_exits(g: _Graph, n: int, keys: np.ndarray) -> np.ndarray:
     """Wilson's algorithm: a uniform random last-exit arborescence for each walk.
 
     Parameters
@@ -490,7 +574,8 @@ def _last_exits(g: _Graph, n: int, rng: np.random.Generator) -> np.ndarray:
     g : _Graph
     n : int
         Shuffles per sequence.
-    rng : numpy.random.Generator
+    keys : numpy.ndarray, shape (N * n,), uint64
+        Stream key of each walk.
 
     Returns
     -------
@@ -510,6 +595,7 @@ def _last_exits(g: _Graph, n: int, rng: np.random.Generator) -> np.ndarray:
     start = np.zeros_like(base)
     cur = np.zeros_like(base)
     phase = np.full(base.size, _SEEK, dtype=np.int8)
+    drawn = np.zeros(base.size, dtype=np.uint64)  # uniforms used by each walk so far
     while base.size:
         i = np.flatnonzero(phase == _RETRACE)
         if i.size:
@@ -534,7 +620,9 @@ def _last_exits(g: _Graph, n: int, rng: np.random.Generator) -> np.ndarray:
         if i.size:
             here = cur[i]
             v = here - base[i]
-            slot = first_move[v] + (rng.random(i.size) * g.n_moves[v]).astype(np.intp)
+            u = _uniforms(keys[i], drawn[i])
+            drawn[i] += np.uint64(1)
+            slot = first_move[v] + (u * g.n_moves[v]).astype(np.intp)
             exit_slot[here] = slot  # overwriting erases loops
             ahead = base[i] + g.jump[g.slot_dst[slot]]
             hit = in_tree[ahead]
@@ -542,14 +630,14 @@ def _last_exits(g: _Graph, n: int, rng: np.random.Generator) -> np.ndarray:
             phase[i[hit]] = _RETRACE
         live = phase != _DONE
         if not live.all():
-            base, nxt, stop, start, cur, phase = (
-                a[live] for a in (base, nxt, stop, start, cur, phase)
+            base, nxt, stop, start, cur, phase, keys, drawn = (
+                a[live] for a in (base, nxt, stop, start, cur, phase, keys, drawn)
             )
     return exit_slot
 
 
 def _euler_walks(
-    g: _Graph, exit_slot: np.ndarray, n: int, rng: np.random.Generator, out: np.ndarray
+    g: _Graph, exit_slot: np.ndarray, n: int, keys: np.ndarray, out: np.ndarray
 ) -> None:
     """Walk every copy of the graph from its first vertex, leaving by uniformly ordered exits.
 
@@ -560,7 +648,8 @@ def _euler_walks(
         Tree edge of each state, from :func:`_last_exits`.
     n : int
         Shuffles per sequence.
-    rng : numpy.random.Generator
+    keys : numpy.ndarray, shape (N * n,), uint64
+        Stream key of each walk.
     out : numpy.ndarray, shape (N * n, L - k + 1), uint8
         Receives the letter written at each step of each walk (walk ``b * n + r``).
     """
@@ -586,7 +675,8 @@ def _euler_walks(
     chunk = min(n_steps, max(16, _CHUNK_VALUES // base.size))
     heads = np.empty((chunk, base.size), dtype=slots.dtype)
     for lo in range(0, n_steps, chunk):
-        u = rng.random((min(chunk, n_steps - lo), base.size))
+        step = np.arange(lo, min(lo + chunk, n_steps), dtype=np.uint64)
+        u = _uniforms(keys, step[:, None])
         for t, u_t in enumerate(u):
             p = ptr[cur]
             j = (u_t * (end[cur] - p)).astype(np.intp)

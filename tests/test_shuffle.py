@@ -258,6 +258,35 @@ def test_same_seed_same_shuffles_and_different_seeds_differ():
     assert not torch.equal(a, kmer_shuffle(x, 2, 10, seed=8))
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    seqs=batches(),
+    k=st.integers(1, 4),
+    n=st.integers(1, 5),
+    seed=st.integers(0, 2**32 - 1),
+    data=st.data(),
+)
+def test_shuffles_of_a_sequence_do_not_depend_on_the_batch(seqs, k, n, seed, data):
+    x = one_hot(seqs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ShuffleWarning)
+        batch = kmer_shuffle(x, k, n, seed=seed)
+        i = data.draw(st.integers(0, len(seqs) - 1), label="i")
+        alone = kmer_shuffle(x[i : i + 1], k, n, seed=seed)
+        np.testing.assert_array_equal(alone[0], batch[i])
+        # Reversed batch: every sequence at another position, other neighbours.
+        np.testing.assert_array_equal(kmer_shuffle(x[::-1].copy(), k, n, seed=seed)[::-1], batch)
+        m = data.draw(st.integers(1, n), label="m")
+        np.testing.assert_array_equal(kmer_shuffle(x, k, m, seed=seed), batch[:, :m])
+
+
+def test_equal_sequences_get_equal_shuffles_and_the_seed_still_matters():
+    x = one_hot(["ACGTACGGTCATGAACGTTGCA", "ACGTACGGTCATGAACGTTGCA"])
+    out = kmer_shuffle(x, 2, 6, seed=3)
+    np.testing.assert_array_equal(out[0], out[1])
+    assert not np.array_equal(out, kmer_shuffle(x, 2, 6, seed=4))
+
+
 def test_generator_advances_between_calls():
     x = one_hot(["ACGTACGGTCATGAACGTTGCA"])
     rng = np.random.default_rng(0)

@@ -176,7 +176,8 @@ class GenomicIntegratedGradients(IntegratedGradients):
         n_shuffles : int, default 20
             References per input for ``baselines="shuffle"``.
         seed : int, numpy.random.Generator or None, default 0
-            Seed of the shuffled references.
+            Seed of the shuffled references. A sequence's references, and so its
+            attributions, depend on the seed and the sequence only, not on the batch.
         layout : {"NCL", "NLC"}, optional
             Overrides the explainer's layout for this call.
         aggregate : str, optional

@@ -295,6 +295,15 @@ def test_shuffle_baselines_reproducible_by_seed():
     assert not torch.equal(a, c)
 
 
+def test_shuffle_attributions_of_a_sequence_do_not_depend_on_the_batch():
+    model = SmallCNN(3, 3).double().eval()
+    x = random_one_hot(3, 30, 2)
+    ig = GenomicIntegratedGradients(model)
+    batch = ig.attribute(x, baselines="shuffle", n_shuffles=4, seed=5, target=0)
+    alone = ig.attribute(x[2:], baselines="shuffle", n_shuffles=4, seed=5, target=0)
+    torch.testing.assert_close(alone, batch[2:], atol=1e-12, rtol=0)
+
+
 def test_multi_reference_tensor_equals_average_of_single_runs():
     model = SmallCNN(3, 3).double().eval()
     x = random_one_hot(2, 15, 0)
