@@ -137,7 +137,7 @@ def _occlusion(model, x, args, seed):
 def _gggp(model, x, args, seed):
     settings = SearchSettings(max_evaluations=args.gggp_evaluations,
                               population_size=args.gggp_population, batch_size=args.batch)
-    explainer = GGGPPerturbationExplainer(model, settings=settings)
+    explainer = GGGPPerturbationExplainer(model, settings=settings, window=args.window)
     return explainer.attribute(x, target=TARGET, seed=seed)
 
 
@@ -292,7 +292,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--perturbations", type=int, default=300,
                         help="samples per sequence for Lime and KernelShap")
     parser.add_argument("--window", type=int, default=5,
-                        help="positions per feature for Lime, KernelShap and Occlusion")
+                        help="positions per feature for Lime, KernelShap, Occlusion and GGGP")
     parser.add_argument("--gggp-evaluations", type=int, default=400)
     parser.add_argument("--gggp-population", type=int, default=100)
     parser.add_argument("--batch", type=int, default=256, help="sequences per model call")

@@ -26,13 +26,20 @@ from captum_genomics.gggp.grammar import Grammar
 from captum_genomics.gggp.population import Population
 
 __all__ = [
+    "AUTO_ALPHA_RATIO",
     "DecisionTreeSurrogate",
     "FeatureSpec",
     "SurrogateFit",
+    "auto_alpha",
     "edit_features",
     "fit_surrogate",
     "fidelity",
 ]
+
+
+AUTO_ALPHA_RATIO = 0.01
+"""``alpha="auto"``: the lasso penalty as a share of the smallest penalty that zeroes every
+coefficient, so it does not depend on the scale of the model's scores."""
 
 
 def _require_sklearn():
@@ -265,12 +272,15 @@ class SurrogateFit:
         importances).
     fidelity : dict
         Held-out ``r2`` and ``spearman`` plus ``n_train`` and ``n_test``.
+    alpha : float or None
+        Lasso penalty used (None for other surrogates).
     """
 
     model: Model
     spec: FeatureSpec
     effects: np.ndarray
     fidelity: dict[str, float]
+    alpha: float | None = None
 
     def per_position(self) -> np.ndarray:
         """``(L,)`` attribution per reference base: minus the effect of editing it."""
@@ -292,6 +302,30 @@ def _predict(model: Model, features: np.ndarray) -> np.ndarray:
         return model(torch.from_numpy(features)).reshape(-1).cpu().numpy().astype(float)
 
 
+def auto_alpha(features: np.ndarray, scores: np.ndarray) -> float:
+    """Scale-free lasso penalty: ``AUTO_ALPHA_RATIO`` times the smallest penalty that
+    zeroes every coefficient, ``max_j |x_j . (y - mean(y))| / n``.
+
+    Parameters
+    ----------
+    features : numpy.ndarray
+        ``(n, F)`` training features.
+    scores : numpy.ndarray
+        ``(n,)`` training scores.
+
+    Returns
+    -------
+    float
+        The penalty (1.0 when the scores are constant: every coefficient is then 0).
+    """
+    scores = np.asarray(scores, float)
+    if scores.size == 0 or np.ptp(scores) == 0:
+        return 1.0
+    centred = scores - scores.mean()
+    largest = float(np.abs(features.T.astype(float) @ centred).max(initial=0.0)) / scores.size
+    return AUTO_ALPHA_RATIO * largest if largest > 0 else 1.0
+
+
 def fit_surrogate(
     dataset: LocalDataset,
     grammar: Grammar,
@@ -299,7 +333,7 @@ def fit_surrogate(
     *,
     window: int = 1,
     by_kind: bool = False,
-    alpha: float = 1e-3,
+    alpha: float | str = "auto",
     max_depth: int = 4,
     test_fraction: float = 0.2,
     seed: int = 0,
@@ -323,8 +357,13 @@ def fit_surrogate(
         Feature window width in bases.
     by_kind : bool
         One feature per unit kind and window.
-    alpha : float
-        Lasso penalty.
+    alpha : float or "auto"
+        Lasso penalty (sklearn's: the squared error is divided by ``2 n``). ``"auto"``
+        (default) scales it to the data with :func:`auto_alpha`; a fixed number means
+        different things for scores of different spread. On planted-motif CNNs (400
+        evaluations, windows of 5 bases) "auto" recovered the motif as well as or better
+        than 1e-3 or 1e-4 at every entropy level, and far better where the scores spread
+        little.
     max_depth : int
         Tree depth.
     test_fraction : float
@@ -340,16 +379,9 @@ def fit_surrogate(
         raise ValueError("a surrogate needs at least 2 dataset rows; run a longer search")
     if not 0.0 <= test_fraction < 1.0:
         raise ValueError(f"test_fraction must lie in [0, 1), got {test_fraction}")
-    if isinstance(model, str):
-        _require_sklearn()
-        if model == "lasso":
-            from captum._utils.models.linear_model import SkLearnLasso
-
-            model = SkLearnLasso(alpha=alpha)
-        elif model == "tree":
-            model = DecisionTreeSurrogate(max_depth=max_depth, seed=seed)
-        else:
-            raise ValueError(f"model must be 'lasso', 'tree' or a captum Model, got {model!r}")
+    if isinstance(model, str) and model not in ("lasso", "tree"):
+        raise ValueError(f"model must be 'lasso', 'tree' or a captum Model, got {model!r}")
+    _check_alpha(alpha)
     population = dataset.population(grammar)
     features, spec = edit_features(
         population, len(dataset.reference), window, grammar if by_kind else None
@@ -364,6 +396,16 @@ def fit_surrogate(
     if original is not None:
         x_train = np.vstack([x_train, np.zeros((1, features.shape[1]), np.float32)])
         y_train = np.append(y_train, float(original))
+    used_alpha = None
+    if model == "lasso":
+        _require_sklearn()
+        from captum._utils.models.linear_model import SkLearnLasso
+
+        used_alpha = auto_alpha(x_train, y_train) if alpha == "auto" else float(alpha)
+        model = SkLearnLasso(alpha=used_alpha)
+    elif model == "tree":
+        _require_sklearn()
+        model = DecisionTreeSurrogate(max_depth=max_depth, seed=seed)
     loader = DataLoader(
         TensorDataset(torch.from_numpy(x_train), torch.as_tensor(y_train, dtype=torch.float32)),
         batch_size=max(1, x_train.shape[0]),
@@ -381,4 +423,15 @@ def fit_surrogate(
         else {"r2": float("nan"), "spearman": float("nan")}
     )
     scores_fit.update(n_train=int(train.size), n_test=int(n_test))
-    return SurrogateFit(model, spec, effects, scores_fit)
+    return SurrogateFit(model, spec, effects, scores_fit, used_alpha)
+
+
+def _check_alpha(alpha) -> float | str:
+    """Validate a lasso penalty: a positive number or ``"auto"``; returns it."""
+    if isinstance(alpha, str):
+        if alpha != "auto":
+            raise ValueError(f"alpha must be a positive number or 'auto', got {alpha!r}")
+        return alpha
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not alpha > 0:
+        raise ValueError(f"alpha must be a positive number or 'auto', got {alpha!r}")
+    return float(alpha)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,8 +12,10 @@ from captum_genomics.gggp.grammar import Grammar, decode_sequence
 from captum_genomics.gggp.operators import random_population
 from captum_genomics.gggp.population import apply_population, format_phenotypes, parse_phenotypes
 from captum_genomics.surrogates import (
+    AUTO_ALPHA_RATIO,
     DecisionTreeSurrogate,
     FeatureSpec,
+    auto_alpha,
     edit_features,
     fidelity,
     fit_surrogate,
@@ -114,6 +118,37 @@ def test_lasso_recovers_planted_effects():
     by_kind = fit_surrogate(data, GRAMMAR, "lasso", by_kind=True)
     assert by_kind.per_kind().shape == (3, 60)
     np.testing.assert_allclose(by_kind.per_kind().sum(axis=0), by_kind.per_position())
+
+
+def test_auto_alpha_is_a_share_of_the_penalty_that_zeroes_every_coefficient():
+    from sklearn.linear_model import Lasso
+
+    data = _planted_dataset(2, n=200)
+    x, _ = edit_features(data.population(GRAMMAR), 60)
+    largest = auto_alpha(x, data.scores) / AUTO_ALPHA_RATIO
+    assert not Lasso(alpha=largest * 1.001).fit(x, data.scores).coef_.any()
+    assert Lasso(alpha=largest * 0.9).fit(x, data.scores).coef_.any()
+    assert auto_alpha(x, np.full(len(x), 0.3)) == 1.0
+
+
+def test_auto_alpha_makes_the_lasso_scale_free():
+    # Lasso(c y, c alpha) = c Lasso(y, alpha): with "auto" a change of score units scales
+    # the effects and nothing else; a fixed alpha would not.
+    data = _planted_dataset(3, n=300)
+    scaled = dataclasses.replace(data, scores=data.scores * 1000.0,
+                                 provenance={"original_score": 800.0})
+    base = fit_surrogate(data, GRAMMAR, "lasso", seed=0)
+    big = fit_surrogate(scaled, GRAMMAR, "lasso", seed=0)
+    assert big.alpha == pytest.approx(1000.0 * base.alpha)
+    np.testing.assert_allclose(big.per_position(), 1000.0 * base.per_position(), atol=1e-3)
+    fixed = fit_surrogate(scaled, GRAMMAR, "lasso", alpha=base.alpha, seed=0)
+    assert not np.allclose(fixed.per_position(), big.per_position(), atol=1e-3)
+
+
+@pytest.mark.parametrize("alpha", [0, -1e-3, "cv", True, None])
+def test_bad_alpha_is_refused(alpha):
+    with pytest.raises(ValueError, match="alpha must be a positive number or 'auto'"):
+        fit_surrogate(_planted_dataset(n=200), GRAMMAR, "lasso", alpha=alpha)
 
 
 def test_tree_ranks_the_planted_feature_first():

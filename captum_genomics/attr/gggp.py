@@ -17,7 +17,7 @@ from captum_genomics.gggp.grammar import Grammar
 from captum_genomics.gggp.population import EditBatch
 from captum_genomics.gggp.search import SearchSettings, search
 from captum_genomics.sequence import _check_layout, check_one_hot, decode, from_ncl
-from captum_genomics.surrogates import SurrogateFit, fit_surrogate
+from captum_genomics.surrogates import SurrogateFit, _check_alpha, fit_surrogate
 
 LENGTH_POLICIES = ("pad_right", "pad_left", "variable")
 
@@ -128,8 +128,11 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         Feature window width in bases.
     by_kind : bool
         One feature per unit kind and window.
-    alpha, max_depth : float, int
-        Lasso penalty and tree depth.
+    alpha : float or "auto"
+        Lasso penalty; "auto" (default) scales it to each dataset's scores
+        (:func:`captum_genomics.surrogates.auto_alpha`).
+    max_depth : int
+        Tree depth.
     length_policy : {"pad_right", "pad_left", "variable"}
         How length-changing indels meet a fixed-length model.  ``"pad_right"`` (default) pads
         deletions with N and trims insertions at the right end so inputs keep length ``L``;
@@ -151,7 +154,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         surrogate: str = "lasso",
         window: int = 1,
         by_kind: bool = False,
-        alpha: float = 1e-3,
+        alpha: float | str = "auto",
         max_depth: int = 4,
         length_policy: str = "pad_right",
         layout: str = "NCL",
@@ -169,7 +172,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         self.surrogate = surrogate
         self.window = int(window)
         self.by_kind = bool(by_kind)
-        self.alpha = float(alpha)
+        self.alpha = _check_alpha(alpha)
         self.max_depth = int(max_depth)
         self.length_policy = length_policy
         self.layout = _check_layout(layout)
