@@ -15,8 +15,9 @@ import argparse
 import importlib.util
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 

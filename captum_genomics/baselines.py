@@ -7,7 +7,7 @@ references, so a single baseline is simply K = 1.
 
 from __future__ import annotations
 
-from typing import Callable, Union
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -17,7 +17,7 @@ from captum_genomics.shuffle import dinucleotide_shuffle
 
 BASELINE_NAMES = ("uniform", "zeros", "shuffle")
 
-BaselineSpec = Union[str, float, int, torch.Tensor, np.ndarray, Callable[[torch.Tensor], object]]
+BaselineSpec = str | float | int | torch.Tensor | np.ndarray | Callable[[torch.Tensor], object]
 
 
 def make_baselines(

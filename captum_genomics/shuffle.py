@@ -37,14 +37,13 @@ position in it or how many shuffles are drawn (the first m of n are the same for
 from __future__ import annotations
 
 import warnings
-from typing import Union
 
 import numpy as np
 import torch
 
 __all__ = ["ShuffleWarning", "dinucleotide_shuffle", "kmer_shuffle"]
 
-SeedLike = Union[int, np.integer, np.random.Generator, None]
+SeedLike = int | np.integer | np.random.Generator | None
 
 _N_LETTER = 4  # letter code of N (all-zero or all-0.25 column)
 _N_LETTERS = 5  # A, C, G, T, N

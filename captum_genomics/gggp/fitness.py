@@ -8,7 +8,7 @@ fitness function is any callable ``f(bins, counts, target_size) -> (n,)`` with `
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

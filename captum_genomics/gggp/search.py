@@ -16,8 +16,9 @@ import hashlib
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Union
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -31,7 +32,7 @@ from .population import EditBatch, Population, apply_population
 logger = logging.getLogger(__name__)
 
 Scorer = Callable[[EditBatch], Any]
-SeedLike = Union[int, np.random.Generator, None]
+SeedLike = int | np.random.Generator | None
 
 
 @dataclass(frozen=True)

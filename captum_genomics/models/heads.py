@@ -15,7 +15,7 @@ orientation (reverse-complement minus-strand genes first).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import torch
@@ -30,7 +30,7 @@ SITE_CLASSES = {"neither": 0, "acceptor": 1, "donor": 2}
 _OUTPUTS = ("probability", "logit", "log_odds")
 _REDUCTIONS = ("mean", "max", "min", "acceptor", "donor")
 
-Positions = Union[int, Sequence[int], Sequence[Sequence[int]], np.ndarray, torch.Tensor]
+Positions = int | Sequence[int] | Sequence[Sequence[int]] | np.ndarray | torch.Tensor
 
 
 def _class_indices(kinds: str | int | Sequence[str | int], k: int) -> torch.Tensor:

@@ -26,7 +26,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -56,8 +56,8 @@ _PACKAGED = {
 }
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
-PathLike = Union[str, "os.PathLike[str]"]
-Source = Union[PathLike, Mapping[str, Any]]
+PathLike = str | os.PathLike
+Source = PathLike | Mapping[str, Any]
 
 
 # --------------------------------------------------------------------------------------------
