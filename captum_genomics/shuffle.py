@@ -64,7 +64,7 @@ class ShuffleWarning(UserWarning):
     """
 
 
-def dinucleotide_shuffle(x, n: int, seed: SeedLike = None):
+def dinucleotide_shuffle(x, n: int, seed: SeedLike = 0):
     """Uniform dinucleotide-preserving shuffles; ``kmer_shuffle(x, 2, n, seed)``.
 
     Parameters
@@ -73,7 +73,7 @@ def dinucleotide_shuffle(x, n: int, seed: SeedLike = None):
         One-hot sequences, channels A, C, G, T. N columns are all 0 or all 0.25.
     n : int
         Shuffles per sequence, at least 1.
-    seed : int, numpy.random.Generator or None, default None
+    seed : int, numpy.random.Generator or None, default 0
         Randomness; the same int gives the same shuffles.
 
     Returns
@@ -84,7 +84,7 @@ def dinucleotide_shuffle(x, n: int, seed: SeedLike = None):
     return kmer_shuffle(x, 2, n, seed=seed)
 
 
-def kmer_shuffle(x, k: int, n: int, seed: SeedLike = None):
+def kmer_shuffle(x, k: int, n: int, seed: SeedLike = 0):
     """Draw k-let-preserving shuffles uniformly, ``n`` per sequence.
 
     Each shuffle of a sequence is drawn independently and uniformly from all sequences with
@@ -102,7 +102,7 @@ def kmer_shuffle(x, k: int, n: int, seed: SeedLike = None):
         k-let length, at least 1.
     n : int
         Shuffles per sequence, at least 1.
-    seed : int, numpy.random.Generator or None, default None
+    seed : int, numpy.random.Generator or None, default 0
         Randomness. The shuffles of a sequence depend only on the seed and the sequence:
         the same int (or a generator in the same state) gives the same shuffles of it in
         any batch and at any position, and ``out[i, :m]`` is the same for every n >= m.

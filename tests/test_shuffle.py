@@ -438,3 +438,9 @@ def test_complex_input():
 def test_bad_seed(seed):
     with pytest.raises(TypeError, match="seed"):
         dinucleotide_shuffle(one_hot(["ACGTACGT"]), 2, seed=seed)
+
+
+def test_default_seed_is_fixed_and_none_draws_fresh_entropy():
+    x = one_hot(["ACGTACGGTCATGAACGTTGCAGGATCCA"])
+    np.testing.assert_array_equal(kmer_shuffle(x, 2, 8), kmer_shuffle(x, 2, 8, seed=0))
+    assert not np.array_equal(kmer_shuffle(x, 2, 8, seed=None), kmer_shuffle(x, 2, 8, seed=None))
