@@ -115,6 +115,9 @@ class _ResidualUnit(nn.Module):
         self.conv1 = nn.Conv1d(_CHANNELS, _CHANNELS, kernel_size, dilation=dilation)
         self.bn2 = nn.BatchNorm1d(_CHANNELS, eps=_BN_EPS, momentum=_BN_MOMENTUM)
         self.conv2 = nn.Conv1d(_CHANNELS, _CHANNELS, kernel_size, dilation=dilation)
+        # Modules, not functions, so Captum's DeepLift and DeepLiftShap apply their rules.
+        self.act1 = nn.ReLU()
+        self.act2 = nn.ReLU()
 
     @property
     def trim(self) -> int:
@@ -136,8 +139,8 @@ class _ResidualUnit(nn.Module):
         torch.Tensor, shape (N, 32, M - 2 * trim / stride)
         """
         dilation = self.dilation // stride
-        y = F.conv1d(F.relu(self.bn1(h)), self.conv1.weight, self.conv1.bias, dilation=dilation)
-        y = F.conv1d(F.relu(self.bn2(y)), self.conv2.weight, self.conv2.bias, dilation=dilation)
+        y = F.conv1d(self.act1(self.bn1(h)), self.conv1.weight, self.conv1.bias, dilation=dilation)
+        y = F.conv1d(self.act2(self.bn2(y)), self.conv2.weight, self.conv2.bias, dilation=dilation)
         cut = self.trim // stride
         return y + h[..., cut : h.shape[-1] - cut]
 
@@ -194,6 +197,7 @@ class SpliceAI(nn.Module):
             nn.Conv1d(_CHANNELS, _CHANNELS, 1) for _ in range(n_units // _UNITS_PER_SKIP)
         )
         self.conv_out = nn.Conv1d(_CHANNELS, 3, 1)
+        self.softmax = nn.Softmax(dim=1)
         # Sampling stride of each unit's input when a single output position is computed.
         strides = []
         stride = 0
@@ -218,7 +222,7 @@ class SpliceAI(nn.Module):
         torch.Tensor, shape (N, 3, L)
             Softmax over the class axis.
         """
-        return torch.softmax(self.logits(x), dim=1)
+        return self.softmax(self.logits(x))
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Pre-softmax class scores of the central positions.

@@ -141,6 +141,40 @@ def test_softmax_of_logits_is_forward():
         torch.testing.assert_close(torch.softmax(model.logits(x), 1), model(x))
 
 
+class _SiteLogit(torch.nn.Module):
+    """Acceptor logit of one output position, as a module Captum's DeepLift can hook."""
+
+    def __init__(self, model: SpliceAI, position: int):
+        super().__init__()
+        self.model = model
+        self.position = position
+
+    def forward(self, x):
+        return self.model.logits(x)[:, 1, self.position]
+
+
+@pytest.mark.parametrize("method", ["DeepLift", "DeepLiftShap"])
+def test_captum_deeplift_is_complete_on_a_site_logit(method):
+    # ReLUs are modules (one per use), so DeepLift's rescale rule reaches every
+    # nonlinearity and attributions sum to the logit difference (functional ReLUs missed
+    # it by ~1e-2 here).
+    import captum.attr
+
+    site = _SiteLogit(random_spliceai(80, seed=3).double(), 40)
+    codes = torch.randint(0, 4, (2, 161), generator=torch.Generator().manual_seed(1))
+    x = F.one_hot(codes, 4).transpose(1, 2).double()
+    n_refs = 1 if method == "DeepLift" else 3
+    baselines = torch.full((n_refs, 4, 161), 0.25, dtype=torch.float64)
+    if method == "DeepLift":
+        baselines = baselines.expand_as(x)
+    attributions, delta = getattr(captum.attr, method)(site).attribute(
+        x, baselines=baselines, return_convergence_delta=True
+    )
+    assert delta.abs().max() < 1e-10
+    expected = site(x) - site(torch.full_like(x, 0.25))
+    torch.testing.assert_close(attributions.sum(dim=(1, 2)), expected, atol=1e-10, rtol=0)
+
+
 def test_boolean_input_is_cast_to_the_model_dtype():
     model = random_spliceai(80, 5, affine_sd=0.3)
     x = random_one_hot(1, 90, 5)
