@@ -99,6 +99,12 @@ class ForwardScorer:
         return select_targets(out, index).detach().cpu().double().numpy()
 
 
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
 def dataset_one_hot(dataset: LocalDataset, layout: str = "NCL") -> torch.Tensor:
     """One-hot float32 tensor of a local dataset's sequences, ``(n, 4, W)`` or ``(n, W, 4)``
     (N all zero; shorter sequences right-padded with N)."""
@@ -186,11 +192,20 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         """Attributions sit on the observed base's channel (they are multiplied by inputs)."""
         return True
 
-    def _settings_for(self, length: int) -> SearchSettings:
+    def _settings_for(
+        self, length: int, n_samples: int | None, perturbations_per_eval: int | None
+    ) -> SearchSettings:
+        changes: dict[str, Any] = {}
+        if n_samples is not None:
+            changes["max_evaluations"] = _positive_int("n_samples", n_samples)
+        if perturbations_per_eval is not None:
+            changes["batch_size"] = _positive_int("perturbations_per_eval", perturbations_per_eval)
         if self.length_policy == "variable":
-            return dataclasses.replace(self.settings, sequence_length=None)
-        trim = "right" if self.length_policy == "pad_right" else "left"
-        return dataclasses.replace(self.settings, sequence_length=length, trim=trim)
+            changes["sequence_length"] = None
+        else:
+            changes["sequence_length"] = length
+            changes["trim"] = "right" if self.length_policy == "pad_right" else "left"
+        return dataclasses.replace(self.settings, **changes)
 
     def generate(
         self,
@@ -201,7 +216,9 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         seed: int = 0,
         tracked=(),
         scorer: Callable[[EditBatch], Any] | None = None,
-        progress: bool = False,
+        n_samples: int | None = None,
+        perturbations_per_eval: int | None = None,
+        show_progress: bool = False,
     ) -> LocalDataset:
         """Grow the local dataset of one sequence.
 
@@ -220,7 +237,12 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         scorer : callable, optional
             Replaces the forward-function scorer (e.g. a head reading ``batch.tracked``, or an
             exact incremental scorer).
-        progress : bool
+        n_samples : int, optional
+            Budget of model evaluations for this call (Lime's name); overrides
+            ``settings.max_evaluations``. The other budgets of ``settings`` still apply.
+        perturbations_per_eval : int, optional
+            Most sequences per model call (Lime's name); overrides ``settings.batch_size``.
+        show_progress : bool
             Show a progress bar.
 
         Returns
@@ -250,10 +272,10 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
             decode(x)[0],
             scorer,
             grammar=self.grammar,
-            settings=self._settings_for(x.shape[2]),
+            settings=self._settings_for(x.shape[2], n_samples, perturbations_per_eval),
             tracked=tracked,
             seed=seed,
-            progress=progress,
+            progress=show_progress,
         )
         dataset = LocalDataset.from_search(result)
         dataset.provenance["model"] = self.model_name
@@ -283,9 +305,11 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         seed: int = 0,
         tracked=(),
         scorer: Callable[[EditBatch], Any] | None = None,
+        n_samples: int | None = None,
+        perturbations_per_eval: int | None = None,
         per_locus: bool = False,
         return_surrogate: bool = False,
-        progress: bool = False,
+        show_progress: bool = False,
     ):
         """Attribute each input sequence by its own local dataset and surrogate.
 
@@ -300,8 +324,8 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         additional_forward_args : any, optional
             As in Lime: tensors (and lists) whose first dimension is ``N`` are split per
             sequence; other arguments go unchanged to every call.
-        seed, tracked, scorer, progress
-            As in :meth:`generate`.
+        seed, tracked, scorer, n_samples, perturbations_per_eval, show_progress
+            As in :meth:`generate`; ``n_samples`` is the budget per sequence.
         per_locus : bool
             Return ``(N, L)`` per-base scores instead of input-shaped attributions.
         return_surrogate : bool
@@ -325,7 +349,9 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
                 seed=seed,
                 tracked=tracked,
                 scorer=scorer,
-                progress=progress,
+                n_samples=n_samples,
+                perturbations_per_eval=perturbations_per_eval,
+                show_progress=show_progress,
             )
             fit = self.fit(dataset, seed=seed)
             fits.append(fit)

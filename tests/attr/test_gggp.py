@@ -158,3 +158,28 @@ def test_variable_length_policy_and_bad_input(inputs):
     with pytest.raises(ValueError, match="length_policy"):
         GGGPPerturbationExplainer(fwd, length_policy="crop")
     assert hasattr(GGGPPerturbationExplainer.attribute, "__wrapped__")
+
+
+def test_lime_style_budget_and_batch_arguments(inputs):
+    sizes = []
+
+    def fwd(x):
+        sizes.append(x.shape[0])
+        return MotifNet()(x)
+
+    exp = GGGPPerturbationExplainer(fwd, grammar=GRAMMAR,
+                                    settings=SearchSettings(max_evaluations=5000,
+                                                            population_size=64))
+    dataset = exp.generate(inputs, target=0, n_samples=150, perturbations_per_eval=16)
+    assert dataset.provenance["evaluations"] <= 150 < 5000
+    assert sum(sizes) == dataset.provenance["evaluations"]
+    assert max(sizes) <= 16
+    sizes.clear()
+    attr = exp.attribute(inputs, target=0, n_samples=120, perturbations_per_eval=32)
+    assert attr.shape == inputs.shape and sum(sizes) <= 120 and max(sizes) <= 32
+    assert exp.settings.max_evaluations == 5000  # the call did not change the explainer
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="n_samples must be a positive int"):
+            exp.generate(inputs, target=0, n_samples=bad)
+    with pytest.raises(ValueError, match="perturbations_per_eval must be a positive int"):
+        exp.generate(inputs, target=0, perturbations_per_eval=0)
