@@ -14,7 +14,7 @@ from .grammar import CODE_N, Grammar, decode_sequence, encode_sequence
 from .population import Population, apply_population, format_phenotypes, parse_phenotypes
 from .search import SearchResult
 
-_MAGIC = "#captum-genomics local dataset v1"
+_MAGIC = "#captum-genomics local dataset v2"
 _COLUMNS = ("phenotype", "sequence", "score", "generation", "fitness")
 
 
@@ -127,12 +127,13 @@ class LocalDataset:
     def to_tsv(self, path: str | os.PathLike[str]) -> None:
         """Write the dataset as a plain TSV, atomically, without loss.
 
-        The file starts with ``#`` lines holding the format tag, the provenance (JSON) and the
-        reference, then a header row ``phenotype sequence score generation fitness``.  Floats are
-        written with ``repr`` so they read back bit for bit.
+        The file starts with ``#`` lines holding the format tag, the number of rows (so that a
+        truncated copy is detected on reading), the provenance (JSON) and the reference, then a
+        header row ``phenotype sequence score generation fitness``.  Floats are written with
+        ``repr`` so they read back bit for bit.
         """
         with atomic_open(path, "w") as handle:
-            handle.write(_MAGIC + "\n")
+            handle.write(f"{_MAGIC}\n#rows\t{len(self)}\n")
             handle.write("#provenance\t" + json.dumps(self.provenance, default=_json_default))
             handle.write("\n#reference\t" + self.reference + "\n")
             handle.write("\t".join(_COLUMNS) + "\n")
@@ -145,23 +146,36 @@ class LocalDataset:
 
     @classmethod
     def from_tsv(cls, path: str | os.PathLike[str]) -> LocalDataset:
-        """Read a dataset written by :meth:`to_tsv`."""
+        """Read a dataset written by :meth:`to_tsv`.
+
+        Raises
+        ------
+        ValueError
+            If the file is not such a dataset, a header line is missing or malformed, a row
+            has the wrong number of fields, or the file holds fewer or more rows than it
+            announces (a truncated or edited copy).
+        """
         with open(path, encoding="utf-8") as handle:
             lines = handle.read().split("\n")
         if not lines or lines[0] != _MAGIC:
             raise ValueError(f"{path} is not a local dataset TSV (first line must be {_MAGIC!r})")
         try:
-            prov_tag, prov = lines[1].split("\t", 1)
-            ref_tag, reference = lines[2].split("\t", 1)
-        except (IndexError, ValueError) as err:
-            raise ValueError(f"{path}: missing #provenance or #reference line") from err
-        if prov_tag != "#provenance" or ref_tag != "#reference":
-            raise ValueError(f"{path}: expected #provenance then #reference lines")
-        if tuple(lines[3].split("\t")) != _COLUMNS:
+            tags, values = zip(*(line.split("\t", 1) for line in lines[1:4]))
+            expected = int(values[0])
+        except ValueError as err:
+            raise ValueError(f"{path}: missing or malformed #rows, #provenance or #reference "
+                             "line") from err
+        if tags != ("#rows", "#provenance", "#reference"):
+            raise ValueError(f"{path}: expected #rows, #provenance then #reference lines")
+        _, prov, reference = values
+        if len(lines) < 5 or tuple(lines[4].split("\t")) != _COLUMNS:
             raise ValueError(f"{path}: header must be {' '.join(_COLUMNS)}")
-        rows = [line.split("\t") for line in lines[4:] if line]
+        rows = [line.split("\t") for line in lines[5:] if line]
         if any(len(r) != len(_COLUMNS) for r in rows):
             raise ValueError(f"{path}: every row needs {len(_COLUMNS)} tab-separated fields")
+        if len(rows) != expected:
+            raise ValueError(f"{path} announces {expected} rows but holds {len(rows)}: the file "
+                             "is truncated or was edited; write it again with to_tsv")
         cols = list(zip(*rows)) if rows else [()] * len(_COLUMNS)
         return cls(
             reference=reference,

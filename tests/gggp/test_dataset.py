@@ -87,3 +87,23 @@ def test_bad_files_and_rows(tmp_path):
         LocalDataset("A", ["x"], [], [1.0], [0], [0.0])
     with pytest.raises(FileNotFoundError, match="does not exist"):
         LocalDataset("A", [], [], [], [], []).to_tsv(tmp_path / "missing" / "d.tsv")
+
+
+def test_corrupt_files_are_refused_with_the_reason(result, tmp_path):
+    path = tmp_path / "local.tsv"
+    LocalDataset.from_search(result).to_tsv(path)
+    lines = path.read_text().split("\n")
+    cases = {
+        "truncated": ("\n".join(lines[:-3]) + "\n", "announces"),
+        "missing rows line": ("\n".join(lines[:1] + lines[2:]), "#rows, #provenance"),
+        "bad count": ("\n".join([lines[0], "#rows\tmany", *lines[2:]]), "malformed"),
+        "swapped lines": ("\n".join([lines[0], lines[2], lines[1], *lines[3:]]), "malformed"),
+        "bad header": ("\n".join([*lines[:4], "phenotype\tscore", *lines[5:]]), "header"),
+        "short row": ("\n".join([*lines[:5], "SNV[1,A]\tACGT", *lines[6:]]), "fields"),
+        "header only": ("\n".join(lines[:4]), "header"),
+    }
+    for name, (text, message) in cases.items():
+        bad = tmp_path / f"{name}.tsv"
+        bad.write_text(text)
+        with pytest.raises(ValueError, match=message):
+            LocalDataset.from_tsv(bad)
