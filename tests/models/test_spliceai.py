@@ -153,6 +153,8 @@ class _SiteLogit(torch.nn.Module):
         return self.model.logits(x)[:, 1, self.position]
 
 
+@pytest.mark.filterwarnings("ignore:Setting forward, backward hooks:UserWarning")
+@pytest.mark.filterwarnings("ignore:Input Tensor 0 did not already require:UserWarning")
 @pytest.mark.parametrize("method", ["DeepLift", "DeepLiftShap"])
 def test_captum_deeplift_is_complete_on_a_site_logit(method):
     # ReLUs are modules (one per use), so DeepLift's rescale rule reaches every
