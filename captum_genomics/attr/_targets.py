@@ -73,6 +73,20 @@ def select_targets(output: torch.Tensor, index: torch.Tensor | None) -> torch.Te
         When more than one value per example is left: the fix is a ``target=``.
     """
     if index is not None:
+        shape = tuple(output.shape[1:])
+        if index.shape[1] > len(shape):
+            raise ValueError(
+                f"target has {index.shape[1]} indices per example but the model output has "
+                f"shape {tuple(output.shape)}: give at most {len(shape)}"
+            )
+        limits = torch.tensor(shape[: index.shape[1]], device=index.device)
+        bad = (index >= limits) | (index < -limits)
+        if bad.any():
+            row = int(bad.any(dim=1).nonzero()[0])
+            raise ValueError(
+                f"target {tuple(index[row].tolist())} is out of range for a model output of "
+                f"shape {tuple(output.shape)} (batch first)"
+            )
         output = output[(torch.arange(len(output), device=output.device),)
                         + tuple(index.to(output.device).T)]
     flat = output.reshape(output.shape[0], -1)

@@ -209,7 +209,10 @@ def _text(value: Any) -> str:
 
 def _check_file(path: Path) -> None:
     if not path.is_file():
-        raise FileNotFoundError(f"no such weight file: {path}")
+        hint = ""
+        if len(path.parts) == 1 and not path.suffix:
+            hint = f"; named sources are {sorted(_PACKAGED)}"
+        raise FileNotFoundError(f"no such weight file: {path}{hint}")
 
 
 def load_spliceai_h5(path: PathLike) -> SpliceAI:

@@ -238,6 +238,8 @@ def test_h5_foreign_and_damaged_files(tmp_path):
         load_spliceai_h5(tmp_path / "text.h5")
     with pytest.raises(FileNotFoundError, match="no such weight file"):
         load_spliceai_h5(tmp_path / "absent.h5")
+    with pytest.raises(FileNotFoundError, match=r"named sources are \['cispliceai', 'spliceai'\]"):
+        load_spliceai("spliceaii")
 
 
 # ---------------------------------------------------------------- protobuf encoding for tests
