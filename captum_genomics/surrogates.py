@@ -41,6 +41,8 @@ AUTO_ALPHA_RATIO = 0.01
 """``alpha="auto"``: the lasso penalty as a share of the smallest penalty that zeroes every
 coefficient, so it does not depend on the scale of the model's scores."""
 
+_LASSO_MAX_ITER = 10_000  # coordinate-descent sweeps: sklearn's 1,000 stop short on edit features
+
 
 def _require_sklearn():
     try:
@@ -376,7 +378,12 @@ def fit_surrogate(
     SurrogateFit
     """
     if len(dataset) < 2:
-        raise ValueError("a surrogate needs at least 2 dataset rows; run a longer search")
+        raise ValueError(
+            f"a surrogate needs at least 2 dataset rows, the local dataset has {len(dataset)}: "
+            "the model's score hardly moved under the edits tried (generation 0 keeps only "
+            "edits that move it by initial_min_delta); raise the evaluation budget, lower "
+            "population_size so more generations run, or lower initial_min_delta"
+        )
     if not 0.0 <= test_fraction < 1.0:
         raise ValueError(f"test_fraction must lie in [0, 1), got {test_fraction}")
     if isinstance(model, str) and model not in ("lasso", "tree"):
@@ -402,7 +409,7 @@ def fit_surrogate(
         from captum._utils.models.linear_model import SkLearnLasso
 
         used_alpha = auto_alpha(x_train, y_train) if alpha == "auto" else float(alpha)
-        model = SkLearnLasso(alpha=used_alpha)
+        model = SkLearnLasso(alpha=used_alpha, max_iter=_LASSO_MAX_ITER)
     elif model == "tree":
         _require_sklearn()
         model = DecisionTreeSurrogate(max_depth=max_depth, seed=seed)

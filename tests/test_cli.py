@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import math
 
-from captum_genomics.cli import DEMO_BASELINES, main
+from captum_genomics.cli import DEMO_BASELINES, demo, main
 
 
 def test_demo_reports_every_baseline_and_writes_tsv(tmp_path, capsys):
     out = tmp_path / "scores.tsv"
     assert main(["demo", "--sequences", "200", "--epochs", "1", "--explain", "3",
-                 "--shuffles", "2", "--quiet", "--output", str(out)]) == 0
+                 "--shuffles", "2", "--gggp-samples", "60", "--quiet",
+                 "--output", str(out)]) == 0
     printed = capsys.readouterr().out
-    for name in DEMO_BASELINES:
+    for name in (*DEMO_BASELINES, "GGGP"):
         assert f"\n{name} " in printed
+    assert "60 model calls per sequence" in printed
     lines = out.read_text().splitlines()
     header = lines[0].split("\t")
-    assert header == ["sequence", "position", "base", "in_motif", *DEMO_BASELINES]
+    assert header == ["sequence", "position", "base", "in_motif", *DEMO_BASELINES, "gggp"]
     assert len(lines) == 1 + 3 * 600
     rows = [line.split("\t") for line in lines[1:]]
     assert {r[2] for r in rows} <= set("ACGT")
     assert sum(int(r[3]) for r in rows) == 3 * 30  # one 30-bp motif per explained sequence
     assert all(math.isfinite(float(v)) for r in rows for v in r[4:])
+
+
+def test_demo_without_gggp_returns_only_the_ig_rows():
+    result = demo(n_sequences=200, epochs=1, n_explain=2, n_shuffles=2, gggp_samples=0,
+                  progress=False)
+    assert set(result["baselines"]) == set(DEMO_BASELINES) and "gggp" not in result

@@ -170,3 +170,9 @@ def test_surrogate_errors():
         fit_surrogate(data, GRAMMAR, test_fraction=1.0)
     with pytest.raises(RuntimeError, match="fit the tree"):
         DecisionTreeSurrogate().representation()
+
+
+def test_too_small_a_dataset_says_what_to_change():
+    one = LocalDataset("ACGT", ["SNV[0,C]"], ["CCGT"], [0.5], [0], [0.0])
+    with pytest.raises(ValueError, match="the local dataset has 1: .*population_size"):
+        fit_surrogate(one, GRAMMAR)

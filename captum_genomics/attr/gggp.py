@@ -99,6 +99,10 @@ class ForwardScorer:
         return select_targets(out, index).detach().cpu().double().numpy()
 
 
+_MIN_GENERATIONS = 4  # generations a per-call n_samples budget leaves room for
+_MIN_POPULATION = 10
+
+
 def _positive_int(name: str, value) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -198,6 +202,9 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         changes: dict[str, Any] = {}
         if n_samples is not None:
             changes["max_evaluations"] = _positive_int("n_samples", n_samples)
+            changes["population_size"] = min(
+                self.settings.population_size, max(_MIN_POPULATION, n_samples // _MIN_GENERATIONS)
+            )
         if perturbations_per_eval is not None:
             changes["batch_size"] = _positive_int("perturbations_per_eval", perturbations_per_eval)
         if self.length_policy == "variable":
@@ -239,7 +246,9 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
             exact incremental scorer).
         n_samples : int, optional
             Budget of model evaluations for this call (Lime's name); overrides
-            ``settings.max_evaluations``. The other budgets of ``settings`` still apply.
+            ``settings.max_evaluations``. The other budgets of ``settings`` still apply, and
+            ``settings.population_size`` is lowered to ``n_samples // 4`` (at least 10) when
+            larger, so that at least four generations evolve within the budget.
         perturbations_per_eval : int, optional
             Most sequences per model call (Lime's name); overrides ``settings.batch_size``.
         show_progress : bool

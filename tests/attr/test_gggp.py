@@ -178,6 +178,10 @@ def test_lime_style_budget_and_batch_arguments(inputs):
     attr = exp.attribute(inputs, target=0, n_samples=120, perturbations_per_eval=32)
     assert attr.shape == inputs.shape and sum(sizes) <= 120 and max(sizes) <= 32
     assert exp.settings.max_evaluations == 5000  # the call did not change the explainer
+    assert dataset.provenance["settings"]["population_size"] == 150 // 4
+    assert dataset.provenance["generations"] >= 4
+    roomy = exp.generate(inputs, target=0, n_samples=1000)
+    assert roomy.provenance["settings"]["population_size"] == 64  # never raised
     for bad in (0, -3, 2.5, True):
         with pytest.raises(ValueError, match="n_samples must be a positive int"):
             exp.generate(inputs, target=0, n_samples=bad)
