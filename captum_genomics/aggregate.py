@@ -14,7 +14,6 @@ Tensor functions accept ``torch.Tensor`` or ``numpy.ndarray`` in the layout ``"N
 
 from __future__ import annotations
 
-import operator
 import os
 import warnings
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ import numpy as np
 import torch
 
 from captum_genomics._atomic import atomic_open
+from captum_genomics._validate import check_int
 from captum_genomics.sequence import check_one_hot, from_ncl
 
 __all__ = [
@@ -48,15 +48,6 @@ def _tracks(x, layout: str, name: str) -> torch.Tensor:
             f"inputs); pass the tensor of the one-hot input, e.g. {name}[0]"
         )
     return check_one_hot(x, layout=layout, name=name)
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    value = operator.index(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
 
 
 def locus_scores(attributions, method: str = "sum", inputs=None, layout: str = "NCL"):
@@ -267,8 +258,8 @@ def rolling_mean(scores, window: int, center: bool = True, min_periods: int = 1)
             f"scores must be (L,) or (N, L), got shape {tuple(t.shape)}; reduce (N, 4, L) "
             "attributions first with locus_scores(...)"
         )
-    window = _check_int(window, "window", 1)
-    min_periods = _check_int(min_periods, "min_periods", 1)
+    window = check_int(window, "window", 1)
+    min_periods = check_int(min_periods, "min_periods", 1)
     if min_periods > window:
         raise ValueError(f"min_periods ({min_periods}) must be <= window ({window})")
     if t.is_floating_point():
@@ -479,7 +470,7 @@ def interval_scores(
     """
     if reduce not in INTERVAL_REDUCTIONS:
         raise ValueError(f"reduce must be one of {INTERVAL_REDUCTIONS}, got {reduce!r}")
-    offset = _check_int(offset, "offset", 1)
+    offset = check_int(offset, "offset", 1)
     t, _ = _track_tensor(scores, "scores")
     if t.ndim != 1:
         hint = " (one sequence: pass scores[0])" if t.ndim == 2 and t.shape[0] == 1 else ""

@@ -41,6 +41,8 @@ import warnings
 import numpy as np
 import torch
 
+from captum_genomics._validate import check_int
+
 __all__ = ["ShuffleWarning", "dinucleotide_shuffle", "kmer_shuffle"]
 
 SeedLike = int | np.integer | np.random.Generator | None
@@ -136,8 +138,8 @@ def kmer_shuffle(x, k: int, n: int, seed: SeedLike = 0):
     >>> kmer_shuffle(x.transpose(1, 2), 2, n=5, seed=0).shape
     torch.Size([1, 5, 4, 14])
     """
-    k = _check_count("k", k)
-    n = _check_count("n", n)
+    k = check_int(k, "k")
+    n = check_int(n, "n")
     letters, quarter_n = _decode(x)
     keys = _walk_keys(letters, n, _seed_key(seed))
     n_seq, length = letters.shape
@@ -169,14 +171,6 @@ def kmer_shuffle(x, k: int, n: int, seed: SeedLike = 0):
             stacklevel=2,
         )
     return _assemble(x, shuffled, quarter_n)
-
-
-def _check_count(name: str, value) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
 
 
 def _seed_key(seed: SeedLike) -> np.uint64:

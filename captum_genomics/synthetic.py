@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from captum_genomics._validate import check_int
 from captum_genomics.sequence import ALPHABET, LAYOUTS, from_ncl
 
 __all__ = [
@@ -250,6 +251,8 @@ def planted_motif_dataset(
     ValueError
         On a bad motif, PWM, size, fraction, mode, spacing or layout, or when the motif is
         so short that random sequences of this length almost always contain it.
+    TypeError
+        If a count or length is not an integer.
 
     Notes
     -----
@@ -264,8 +267,8 @@ def planted_motif_dataset(
     >>> data.inputs.shape, float(data.labels.float().mean())
     (torch.Size([1000, 4, 600]), 0.5)
     """
-    n_sequences = _check_int(n_sequences, "n_sequences", 1)
-    length = _check_int(length, "length", 1)
+    n_sequences = check_int(n_sequences, "n_sequences", 1)
+    length = check_int(length, "length", 1)
     probs = _motif_probabilities(motif)
     m = probs.shape[0]
     consensus = "".join(ALPHABET[i] for i in probs.argmax(axis=1))
@@ -278,7 +281,7 @@ def planted_motif_dataset(
     if recurrent_every is None:
         n_copies, window = 1, length
     else:
-        window = _check_int(recurrent_every, "recurrent_every", 1)
+        window = check_int(recurrent_every, "recurrent_every", 1)
         if not m <= window <= length:
             raise ValueError(
                 f"recurrent_every must be between the motif length ({m}) and the sequence "
@@ -358,6 +361,8 @@ def motif_length_series(
     ------
     ValueError
         On an empty or non-ACGT ``motif`` or a length < 1.
+    TypeError
+        If a length is not an integer.
 
     Examples
     --------
@@ -365,7 +370,7 @@ def motif_length_series(
     >>> series[9], len(series[33]), series[33].startswith(MOTIFS["base"])
     ('TATAGCGCA', 33, True)
     """
-    sizes = [_check_int(m, "each motif length", 1) for m in lengths]
+    sizes = [check_int(m, "each motif length", 1) for m in lengths]
     probs = _motif_probabilities(motif)
     text = "".join(ALPHABET[i] for i in probs.argmax(axis=1))
     extra = max(sizes, default=0) - len(text)
@@ -373,12 +378,6 @@ def motif_length_series(
         codes = np.random.default_rng(seed).integers(0, 4, size=extra)
         text += "".join(ALPHABET[i] for i in codes)
     return {m: text[:m] for m in sizes}
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 _JASPAR_ROW = re.compile(r"^\s*([ACGTacgt])?\s*:?\s*\[?\s*([^\[\]]*?)\s*\]?\s*$")

@@ -12,6 +12,7 @@ from captum.attr import PerturbationAttribution
 from captum.attr._utils.batching import _select_example
 from captum.log import log_usage
 
+from captum_genomics._validate import check_int
 from captum_genomics.attr._targets import per_example_targets, select_targets
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar
@@ -101,12 +102,6 @@ class ForwardScorer:
 
 _MIN_GENERATIONS = 4  # generations a per-call n_samples budget leaves room for
 _MIN_POPULATION = 10
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def dataset_one_hot(dataset: LocalDataset, layout: str = "NCL") -> torch.Tensor:
@@ -201,12 +196,12 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
     ) -> SearchSettings:
         changes: dict[str, Any] = {}
         if n_samples is not None:
-            changes["max_evaluations"] = _positive_int("n_samples", n_samples)
+            changes["max_evaluations"] = check_int(n_samples, "n_samples")
             changes["population_size"] = min(
                 self.settings.population_size, max(_MIN_POPULATION, n_samples // _MIN_GENERATIONS)
             )
         if perturbations_per_eval is not None:
-            changes["batch_size"] = _positive_int("perturbations_per_eval", perturbations_per_eval)
+            changes["batch_size"] = check_int(perturbations_per_eval, "perturbations_per_eval")
         if self.length_policy == "variable":
             changes["sequence_length"] = None
         else:

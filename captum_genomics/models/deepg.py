@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from captum_genomics._validate import check_int
 from captum_genomics.sequence import LAYOUTS, to_ncl
 
 __all__ = [
@@ -184,8 +185,8 @@ def deepg_layer_specs(
         raise ValueError("head='lstm' needs lstm_units, e.g. lstm_units=(32,)")
     if head != "lstm" and lstm_units:
         raise ValueError(f"lstm_units={lstm_units} needs head='lstm' (got head={head!r})")
-    n_classes = _positive_int(n_classes, "n_classes")
-    pool_sizes = tuple(_positive_int(p, "pool size") for p in pool_sizes)
+    n_classes = check_int(n_classes, "n_classes")
+    pool_sizes = tuple(check_int(p, "pool size") for p in pool_sizes)
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
 
@@ -229,12 +230,6 @@ def deepg_layer_specs(
     return specs
 
 
-def _positive_int(value, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{what} must be a positive int, got {value!r}")
-    return int(value)
-
-
 def _activation_name(value, what: str, allowed: Sequence[str]) -> str:
     name = _ACTIVATION_ALIASES.get(value, value)
     if name not in allowed:
@@ -264,11 +259,11 @@ def _normalise_spec(spec: Mapping, index: int) -> dict:
     what = f"layer spec {index} ({kind})"
     for key in ("filters", "kernel_size", "dilation", "pool_size", "units"):
         if key in out:
-            out[key] = _positive_int(out[key], f"{what} {key}")
+            out[key] = check_int(out[key], f"{what} {key}")
     if kind in ("max_pool", "average_pool"):
         out["strides"] = out["pool_size"] if out["strides"] is None else out["strides"]
     if "strides" in out:
-        out["strides"] = _positive_int(out["strides"], f"{what} strides")
+        out["strides"] = check_int(out["strides"], f"{what} strides")
     if kind == "conv" and out["padding"] not in ("same", "valid"):
         raise ValueError(f"{what}: padding must be 'same' or 'valid', got {out['padding']!r}")
     if kind in ("conv", "activation"):
@@ -535,7 +530,7 @@ class DeepGCNN(nn.Module):
                 f"got {layout!r}"
             )
         if input_length is not None:
-            input_length = _positive_int(input_length, "input_length")
+            input_length = check_int(input_length, "input_length")
         specs = [_normalise_spec(s, i) for i, s in enumerate(layer_specs)]
         if not specs or specs[-1]["type"] != "dense":
             raise ValueError("the last layer spec must be the 'dense' output layer")
@@ -648,7 +643,7 @@ class DeepGCNN(nn.Module):
     @input_length.setter
     def input_length(self, value: int | None) -> None:
         if value is not None:
-            value = _positive_int(value, "input_length")
+            value = check_int(value, "input_length")
         if value != self._input_length and self._has_flatten:
             raise ValueError(
                 f"this network has a flatten head built for input_length={self._input_length}; "

@@ -16,6 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from captum_genomics._validate import check_int
+
 __all__ = ["TrainingHistory", "balanced_accuracy", "fit", "predict"]
 
 
@@ -133,8 +135,7 @@ def predict(model: nn.Module, inputs, batch_size: int = 256) -> torch.Tensor:
         of ``inputs``.
     """
     inputs = _as_tensor(inputs, "inputs")
-    if not (isinstance(batch_size, int) and batch_size >= 1):
-        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    batch_size = check_int(batch_size, "batch_size")
     device = _model_device(model)
     was_training = model.training
     model.eval()
@@ -240,7 +241,7 @@ def fit(
         On mismatched or empty data, non-integer labels, bad sizes or rates, a model that
         returns probabilities, or outputs that are not classification logits.
     TypeError
-        On inputs or seed of the wrong type.
+        On inputs, seed, epochs or batch_size of the wrong type.
 
     Notes
     -----
@@ -253,9 +254,7 @@ def fit(
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise ValueError("validation must be a tuple (inputs, labels)")
         val_inputs, val_labels = _check_data(*validation, "validation")
-    for value, name in ((epochs, "epochs"), (batch_size, "batch_size")):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    epochs, batch_size = check_int(epochs, "epochs"), check_int(batch_size, "batch_size")
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
     if getattr(model, "output", "logits") == "probabilities":
