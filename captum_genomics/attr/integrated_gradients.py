@@ -25,6 +25,7 @@ from captum.attr._utils.approximation_methods import approximation_parameters
 from captum.log import log_usage
 from torch import nn
 from torch.utils.checkpoint import checkpoint_sequential
+from tqdm.auto import tqdm
 
 from captum_genomics.aggregate import correct_gradients, hypothetical_scores, locus_scores
 from captum_genomics.attr._targets import per_example_targets, select_targets
@@ -132,6 +133,7 @@ class GenomicIntegratedGradients(IntegratedGradients):
         window: int | tuple[int, int] | None = None,
         receptive_field: int | tuple[int, int] | None = None,
         checkpoint_segments: int | None = None,
+        show_progress: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Attribute the model's output to each base of each input.
 
@@ -217,6 +219,9 @@ class GenomicIntegratedGradients(IntegratedGradients):
             one more forward per step. It lowers the peak of deep bodies whose activations
             spread over many layers, not of a network whose first layers hold most of it
             (they are recomputed whole); combine it with a small ``internal_batch_size``.
+        show_progress : bool, default False
+            Show a progress bar of the path points whose gradients are computed (with
+            ``completeness_tol`` its total is the most points allowed, ``N * K * n_steps``).
 
         Returns
         -------
@@ -295,7 +300,10 @@ class GenomicIntegratedGradients(IntegratedGradients):
         x_in, refs_in = x[..., crop], refs[..., crop]
 
         f_x = f_b = None
-        with _checkpointed(self.forward_func, checkpoint_segments):
+        bar = tqdm(total=n * k * n_steps, disable=not show_progress, desc="IG path points",
+                   unit="point")
+        engine.progress = bar
+        with _checkpointed(self.forward_func, checkpoint_segments), bar:
             if completeness_tol is None:
                 step_sizes_func, alphas_func = approximation_parameters(method)
                 step_sizes, alphas = step_sizes_func(n_steps), alphas_func(n_steps)
@@ -307,6 +315,7 @@ class GenomicIntegratedGradients(IntegratedGradients):
                     x_in, refs_in, completeness_tol, n_steps,
                     method == "riemann_trapezoid", internal_batch_size,
                 )
+                bar.total = bar.n  # the tolerance was met before the most points allowed
         if window is not None:
             grads = _embed(grads, crop, length)
 
@@ -389,6 +398,7 @@ class _PathEngine:
         self.layout = layout
         self.n_examples = n_examples
         self.targets = targets
+        self.progress: tqdm | None = None
         if additional_forward_args is None:
             self.args: tuple = ()
         elif isinstance(additional_forward_args, tuple):
@@ -431,6 +441,8 @@ class _PathEngine:
         with torch.enable_grad():
             out = self._run(points, examples)
             (g,) = torch.autograd.grad(out.sum(), points)
+        if self.progress is not None:
+            self.progress.update(len(points))
         return g, out.detach()
 
     def path_gradients(

@@ -626,3 +626,19 @@ def test_spliceai_site_equals_captum_with_real_weights():
                                                  target=0, n_steps=2)
     assert ours.abs().max() > 1e-3
     torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("tol", [None, 1e-3])
+def test_progress_bar_counts_path_points_and_changes_nothing(tol, capsys):
+    model = SmallCNN(3, 3).double().eval()
+    x = random_one_hot(2, 20, 4)
+    kwargs = dict(baselines="shuffle", n_shuffles=2, target=0, n_steps=17, internal_batch_size=5,
+                  completeness_tol=tol)
+    ig = GenomicIntegratedGradients(model)
+    quiet = ig.attribute(x, **kwargs)
+    assert capsys.readouterr().err == ""
+    shown = ig.attribute(x, show_progress=True, **kwargs)
+    bar = capsys.readouterr().err
+    points = int(ig.last_n_steps.sum())
+    assert "IG path points" in bar and f"{points}/{points}" in bar
+    torch.testing.assert_close(shown, quiet, atol=0, rtol=0)
