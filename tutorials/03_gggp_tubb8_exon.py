@@ -36,7 +36,8 @@ EVALUATIONS = 300 if SMALL else 3000
 # %% [markdown]
 # ## The exon triplet and its score
 # `build_exon_input` reads the triplet from the shipped chr10 FASTA; `exon.grammar()` is
-# the reference grammar: edits anywhere but in the windows around the four splice sites.
+# the reference grammar: edits anywhere within 5,000 nt of the cassette exon but in the
+# windows around the six splice sites of the triplet.
 
 # %%
 exon = build_exon_input()
