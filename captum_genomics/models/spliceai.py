@@ -124,7 +124,7 @@ class _ResidualUnit(nn.Module):
         """Positions removed from each side by the unit (two valid convolutions)."""
         return self.dilation * (self.kernel_size - 1)
 
-    def forward(self, h: torch.Tensor, stride: int = 1) -> torch.Tensor:
+    def forward(self, h: torch.Tensor, stride: int = 1, out_step: int = 1) -> torch.Tensor:
         """Apply the unit to a sequence sampled every ``stride`` positions.
 
         Parameters
@@ -133,16 +133,20 @@ class _ResidualUnit(nn.Module):
             Trunk activations at positions p0, p0 + stride, ...; ``stride`` divides the dilation.
         stride : int
             Sampling step of ``h`` in original positions.
+        out_step : int
+            Keep every ``out_step``-th output only (the second convolution runs strided), for
+            a next layer that reads the output at a coarser step.
 
         Returns
         -------
-        torch.Tensor, shape (N, 32, M - 2 * trim / stride)
+        torch.Tensor, shape (N, 32, ceil((M - 2 * trim / stride) / out_step))
         """
         dilation = self.dilation // stride
         y = F.conv1d(self.act1(self.bn1(h)), self.conv1.weight, self.conv1.bias, dilation=dilation)
-        y = F.conv1d(self.act2(self.bn2(y)), self.conv2.weight, self.conv2.bias, dilation=dilation)
+        y = F.conv1d(self.act2(self.bn2(y)), self.conv2.weight, self.conv2.bias, dilation=dilation,
+                     stride=out_step)
         cut = self.trim // stride
-        return y + h[..., cut : h.shape[-1] - cut]
+        return y + h[..., cut : h.shape[-1] - cut : out_step]
 
 
 class SpliceAI(nn.Module):
@@ -258,11 +262,11 @@ class SpliceAI(nn.Module):
         h = self.conv_in(x)
         centre = self.context // 2
         skip = self.skip_in(h[..., centre : centre + 1])
-        stride = 1
-        for i, (unit, unit_stride) in enumerate(zip(self.units, self._single_strides)):
-            h = h[..., :: unit_stride // stride]
-            stride = unit_stride
-            h = unit(h, stride)
+        h = h[..., :: self._single_strides[0]]
+        steps = self._single_strides[1:] + self._single_strides[-1:]
+        for i, (unit, stride, next_stride) in enumerate(zip(self.units, self._single_strides,
+                                                           steps)):
+            h = unit(h, stride, next_stride // stride)
             if (i + 1) % _UNITS_PER_SKIP == 0:
                 mid = h.shape[-1] // 2
                 skip = skip + self.skips[i // _UNITS_PER_SKIP](h[..., mid : mid + 1])
@@ -287,14 +291,15 @@ class SpliceAI(nn.Module):
         n = length + self.context
         single = length == 1
         total = 4 * c * n + c * c * (1 if single else n) + 3 * c * length
-        stride = 1
+        strides = self._single_strides if single else (1,) * len(self.units)
+        if single:
+            n = (n - 1) // strides[0] + 1
         for i, unit in enumerate(self.units):
-            if single:
-                n = (n - 1) // (self._single_strides[i] // stride) + 1
-                stride = self._single_strides[i]
+            stride, step = strides[i], strides[min(i + 1, len(strides) - 1)] // strides[i]
             per_conv = unit.trim // stride // 2
-            total += c * c * unit.kernel_size * ((n - 2 * per_conv) + (n - 4 * per_conv))
-            n -= 4 * per_conv
+            first = n - 2 * per_conv  # first convolution's outputs
+            n = (n - 4 * per_conv - 1) // step + 1  # second's, kept every step-th
+            total += c * c * unit.kernel_size * (first + n)
             if (i + 1) % _UNITS_PER_SKIP == 0:
                 total += c * c * (1 if single else n)
         return total
