@@ -184,10 +184,11 @@ def test_boolean_input_is_cast_to_the_model_dtype():
         torch.testing.assert_close(model(x.bool()), model(x), atol=0, rtol=0)
 
 
-@pytest.mark.parametrize("length", [1, 5, 300])
-def test_macs_counts_the_convolutions_run(length):
-    model = random_spliceai(400, 6, affine_sd=0.3)
-    x = random_one_hot(1, 400 + length, 6)
+@pytest.mark.parametrize(("context", "length"),
+                         [(400, 1), (400, 5), (400, 300), (2000, 1), (10000, 1)])
+def test_macs_counts_the_convolutions_run(context, length):
+    model = random_spliceai(context, 6, affine_sd=0.3)
+    x = random_one_hot(1, context + length, 6)
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         model(x)
     assert 2 * model.macs(length) == counter.get_total_flops()
