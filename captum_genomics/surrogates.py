@@ -388,7 +388,7 @@ def fit_surrogate(
         raise ValueError(f"test_fraction must lie in [0, 1), got {test_fraction}")
     if isinstance(model, str) and model not in ("lasso", "tree"):
         raise ValueError(f"model must be 'lasso', 'tree' or a captum Model, got {model!r}")
-    _check_alpha(alpha)
+    alpha = _check_alpha(alpha)
     population = dataset.population(grammar)
     features, spec = edit_features(
         population, len(dataset.reference), window, grammar if by_kind else None
@@ -408,7 +408,7 @@ def fit_surrogate(
         _require_sklearn()
         from captum._utils.models.linear_model import SkLearnLasso
 
-        used_alpha = auto_alpha(x_train, y_train) if alpha == "auto" else float(alpha)
+        used_alpha = auto_alpha(x_train, y_train) if alpha == "auto" else alpha
         model = SkLearnLasso(alpha=used_alpha, max_iter=_LASSO_MAX_ITER)
     elif model == "tree":
         _require_sklearn()
@@ -435,10 +435,10 @@ def fit_surrogate(
 
 def _check_alpha(alpha) -> float | str:
     """Validate a lasso penalty: a positive number or ``"auto"``; returns it."""
-    if isinstance(alpha, str):
-        if alpha != "auto":
-            raise ValueError(f"alpha must be a positive number or 'auto', got {alpha!r}")
+    if isinstance(alpha, str) and alpha == "auto":
         return alpha
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not alpha > 0:
+    if isinstance(alpha, (bool, str)) or not isinstance(alpha, (int, float, np.number)) or not (
+        alpha > 0
+    ):
         raise ValueError(f"alpha must be a positive number or 'auto', got {alpha!r}")
     return float(alpha)

@@ -296,13 +296,12 @@ class GenomicIntegratedGradients(IntegratedGradients):
                 "receptive_field only applies together with window=(start, stop); "
                 "pass the output positions to explain"
             )
-        engine = _PathEngine(forward, layout, n, targets, additional_forward_args)
+        bar = tqdm(total=n * k * n_steps, disable=not show_progress, desc="IG path points",
+                   unit="point")
+        engine = _PathEngine(forward, layout, n, targets, additional_forward_args, bar)
         x_in, refs_in = x[..., crop], refs[..., crop]
 
         f_x = f_b = None
-        bar = tqdm(total=n * k * n_steps, disable=not show_progress, desc="IG path points",
-                   unit="point")
-        engine.progress = bar
         with _checkpointed(self.forward_func, checkpoint_segments), bar:
             if completeness_tol is None:
                 step_sizes_func, alphas_func = approximation_parameters(method)
@@ -384,7 +383,8 @@ def _resolve_method(method: str | None, tol: float | None, n_steps: int) -> str:
 
 
 class _PathEngine:
-    """Batched forward and gradient evaluation on (input, reference) pairs."""
+    """Batched forward and gradient evaluation on (input, reference) pairs; ``progress``
+    counts the points whose gradients are computed."""
 
     def __init__(
         self,
@@ -393,12 +393,13 @@ class _PathEngine:
         n_examples: int,
         targets: torch.Tensor | None,
         additional_forward_args: Any,
+        progress: tqdm,
     ) -> None:
         self.forward_func = forward_func
         self.layout = layout
         self.n_examples = n_examples
         self.targets = targets
-        self.progress: tqdm | None = None
+        self.progress = progress
         if additional_forward_args is None:
             self.args: tuple = ()
         elif isinstance(additional_forward_args, tuple):
@@ -441,8 +442,7 @@ class _PathEngine:
         with torch.enable_grad():
             out = self._run(points, examples)
             (g,) = torch.autograd.grad(out.sum(), points)
-        if self.progress is not None:
-            self.progress.update(len(points))
+        self.progress.update(len(points))
         return g, out.detach()
 
     def path_gradients(
