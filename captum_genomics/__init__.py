@@ -17,6 +17,9 @@ Evaluation
     :func:`cosine_similarity`, :func:`off_simplex_angle`, :func:`information_content`,
     :func:`archive_quality`, :func:`edit_distance_distribution`,
     :func:`planted_motif_dataset`.
+Surrogates
+    :func:`fit_surrogate`, :func:`edit_features`, :func:`auto_alpha`,
+    :class:`SurrogateFit`, :class:`DecisionTreeSurrogate`.
 Models
     :mod:`captum_genomics.models` (SpliceAI with published weights, deepG-style CNNs).
 """
@@ -59,12 +62,20 @@ from captum_genomics.sequence import (
     to_ncl,
 )
 from captum_genomics.shuffle import ShuffleWarning, dinucleotide_shuffle, kmer_shuffle
+from captum_genomics.surrogates import (
+    DecisionTreeSurrogate,
+    SurrogateFit,
+    auto_alpha,
+    edit_features,
+    fit_surrogate,
+)
 from captum_genomics.synthetic import MOTIFS, PlantedMotifData, planted_motif_dataset
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ALPHABET",
+    "DecisionTreeSurrogate",
     "GGGPPerturbationExplainer",
     "GenomicIntegratedGradients",
     "Grammar",
@@ -75,8 +86,10 @@ __all__ = [
     "MOTIFS",
     "PlantedMotifData",
     "ShuffleWarning",
+    "SurrogateFit",
     "TUBB8",
     "archive_quality",
+    "auto_alpha",
     "avg_match_percent",
     "check_one_hot",
     "correct_gradients",
@@ -84,8 +97,10 @@ __all__ = [
     "decode",
     "dinucleotide_shuffle",
     "edit_distance_distribution",
+    "edit_features",
     "example_fasta_path",
     "filter_intervals",
+    "fit_surrogate",
     "from_ncl",
     "hypothetical_scores",
     "information_content",
