@@ -1,0 +1,1 @@
+"""DNA in and out: alphabet, one-hot codecs and layouts, FASTA regions, annotations, shuffles."""
