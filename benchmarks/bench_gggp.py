@@ -355,7 +355,7 @@ def planted_rows(args: argparse.Namespace) -> list[dict]:
         f"{float(_scores(model, x)[0]):.4f}",
         flush=True,
     )
-    from captum_genomics.sequence import decode
+    from captum_genomics.dna.codec import decode
 
     reference = decode(x)[0]
     grammar = Grammar()

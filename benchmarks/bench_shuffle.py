@@ -22,7 +22,7 @@ from collections import Counter
 import numpy as np
 import torch
 
-from captum_genomics.shuffle import dinucleotide_shuffle
+from captum_genomics.dna.shuffle import dinucleotide_shuffle
 
 UNIFORMITY_SEQUENCE = "ACGTACGGTCATGA"
 

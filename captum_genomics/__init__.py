@@ -32,10 +32,22 @@ from captum_genomics.aggregate import (
     locus_scores,
     rolling_mean,
 )
-from captum_genomics.annotations import Interval, filter_intervals, read_bed, read_gff3
 from captum_genomics.attr.gggp import GGGPPerturbationExplainer
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
 from captum_genomics.baselines import make_baselines
+from captum_genomics.dna.annotations import Interval, filter_intervals, read_bed, read_gff3
+from captum_genomics.dna.codec import (
+    ALPHABET,
+    LAYOUTS,
+    check_one_hot,
+    decode,
+    from_ncl,
+    one_hot,
+    reverse_complement,
+    to_ncl,
+)
+from captum_genomics.dna.fasta import one_hot_region, read_region
+from captum_genomics.dna.shuffle import ShuffleWarning, dinucleotide_shuffle, kmer_shuffle
 from captum_genomics.example_data import TUBB8, example_fasta_path, tubb8_sequence
 from captum_genomics.gggp.archive import archive_quality
 from captum_genomics.gggp.dataset import LocalDataset
@@ -49,19 +61,6 @@ from captum_genomics.metrics import (
     off_simplex_angle,
     signal_to_noise,
 )
-from captum_genomics.sequence import (
-    ALPHABET,
-    LAYOUTS,
-    check_one_hot,
-    decode,
-    from_ncl,
-    one_hot,
-    one_hot_region,
-    read_region,
-    reverse_complement,
-    to_ncl,
-)
-from captum_genomics.shuffle import ShuffleWarning, dinucleotide_shuffle, kmer_shuffle
 from captum_genomics.surrogates import (
     DecisionTreeSurrogate,
     SurrogateFit,

@@ -23,3 +23,37 @@ def check_int(value, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return value
+
+
+#: The one-hot layouts: ``"NCL"`` = (N, 4, L) (PyTorch convolutions), ``"NLC"`` = (N, L, 4)
+#: (channels last, as Keras models such as SpliceAI and deepG read).
+LAYOUTS = ("NCL", "NLC")
+
+
+def check_layout(layout) -> str:
+    """A one-hot layout name, one of :data:`LAYOUTS`, returned unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``layout`` is not ``"NCL"`` or ``"NLC"``.
+    """
+    if not isinstance(layout, str) or layout not in LAYOUTS:
+        raise ValueError(
+            f"layout must be one of {LAYOUTS} ('NCL' = (N, 4, L), 'NLC' = (N, L, 4)), "
+            f"got {layout!r}"
+        )
+    return layout
+
+
+def check_choice(value, name: str, choices: tuple):
+    """An argument that must be one of ``choices``, returned unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not in ``choices``; the message names the argument and the choices.
+    """
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value

@@ -24,7 +24,7 @@ import torch
 
 from captum_genomics._atomic import atomic_open
 from captum_genomics._validate import check_int
-from captum_genomics.sequence import check_one_hot, from_ncl
+from captum_genomics.dna.codec import check_one_hot, from_ncl
 
 __all__ = [
     "LOCUS_METHODS",

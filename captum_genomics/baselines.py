@@ -12,8 +12,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from captum_genomics.sequence import check_one_hot, to_ncl
-from captum_genomics.shuffle import dinucleotide_shuffle
+from captum_genomics.dna.codec import check_one_hot, to_ncl
+from captum_genomics.dna.shuffle import dinucleotide_shuffle
 
 BASELINE_NAMES = ("uniform", "zeros", "shuffle")
 

@@ -13,10 +13,10 @@ from captum_genomics._atomic import atomic_open
 from captum_genomics.aggregate import locus_scores
 from captum_genomics.attr.gggp import GGGPPerturbationExplainer
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
+from captum_genomics.dna.codec import decode
 from captum_genomics.metrics import avg_match_percent, motif_recovery
 from captum_genomics.models.deepg import DeepGCNN
 from captum_genomics.models.train import balanced_accuracy, fit, predict
-from captum_genomics.sequence import decode
 from captum_genomics.synthetic import MOTIFS, planted_motif_dataset
 
 DEMO_BASELINES = ("uniform", "shuffle", "zeros")

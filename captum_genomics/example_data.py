@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .sequence import _open_fasta, read_region
+from .dna.fasta import _open_fasta, read_region
 
 __all__ = [
     "EXAMPLE_FASTA_NAME",

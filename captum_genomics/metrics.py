@@ -27,12 +27,12 @@ import warnings
 import numpy as np
 import torch
 
+from captum_genomics.dna.codec import check_one_hot
 from captum_genomics.gggp.archive import QualityComponents, archive_quality, quality_components
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar, encode_sequence
 from captum_genomics.gggp.population import apply_population
 from captum_genomics.gggp.search import SearchSettings
-from captum_genomics.sequence import check_one_hot
 from captum_genomics.surrogates import fidelity as surrogate_fidelity
 
 __all__ = [

@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 from captum_genomics._validate import check_int
-from captum_genomics.sequence import ALPHABET, LAYOUTS, from_ncl
+from captum_genomics.dna.alphabet import BASES, codes_to_text, one_hot_table, text_to_codes
+from captum_genomics.dna.codec import LAYOUTS, from_ncl
 
 __all__ = [
     "MODES",
@@ -119,14 +120,13 @@ def _motif_probabilities(motif) -> np.ndarray:
     """(M, 4) probabilities of a motif string or PWM, validated."""
     if isinstance(motif, str):
         text = motif.upper()
-        bad = re.search(f"[^{ALPHABET}]", text)
+        bad = re.search(f"[^{BASES}]", text)
         if not text or bad:
             detail = f"{bad.group()!r} at position {bad.start()}" if bad else "an empty string"
             raise ValueError(
-                f"motif must be a non-empty string over {ALPHABET} or an (M, 4) PWM; got {detail}"
+                f"motif must be a non-empty string over {BASES} or an (M, 4) PWM; got {detail}"
             )
-        codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-        return np.eye(4)[np.searchsorted(np.frombuffer(ALPHABET.encode(), np.uint8), codes)]
+        return one_hot_table(dtype=np.float64)[text_to_codes(text)]
     pwm = np.asarray(motif, dtype=np.float64)
     if pwm.ndim != 2 or pwm.shape[1] != 4 or pwm.shape[0] == 0:
         hint = " (transpose it: rows are positions)" if pwm.ndim == 2 and pwm.shape[0] == 4 else ""
@@ -271,7 +271,7 @@ def planted_motif_dataset(
     length = check_int(length, "length", 1)
     probs = _motif_probabilities(motif)
     m = probs.shape[0]
-    consensus = "".join(ALPHABET[i] for i in probs.argmax(axis=1))
+    consensus = codes_to_text(probs.argmax(axis=1))
     if m > length:
         raise ValueError(f"motif has {m} bp, longer than the sequences ({length} bp)")
     if not 0.0 <= fraction_positive <= 1.0:
@@ -372,11 +372,11 @@ def motif_length_series(
     """
     sizes = [check_int(m, "each motif length", 1) for m in lengths]
     probs = _motif_probabilities(motif)
-    text = "".join(ALPHABET[i] for i in probs.argmax(axis=1))
+    text = codes_to_text(probs.argmax(axis=1))
     extra = max(sizes, default=0) - len(text)
     if extra > 0:
         codes = np.random.default_rng(seed).integers(0, 4, size=extra)
-        text += "".join(ALPHABET[i] for i in codes)
+        text += codes_to_text(codes)
     return {m: text[:m] for m in sizes}
 
 
@@ -447,11 +447,11 @@ def _jaspar_matrix(path: Path, name: str, rows, pseudocount: float) -> np.ndarra
         raise ValueError(f"{path}: matrix {name!r} has {len(rows)} rows; expected 4 (A, C, G, T)")
     letters = [letter for letter, _, _ in rows]
     if any(letters):
-        if sorted(letter or "" for letter in letters) != list(ALPHABET):
+        if sorted(letter or "" for letter in letters) != list(BASES):
             raise ValueError(
                 f"{path}: matrix {name!r} rows are labelled {letters}; need each of A, C, G, T"
             )
-        rows = sorted(rows, key=lambda row: ALPHABET.index(row[0]))
+        rows = sorted(rows, key=lambda row: BASES.index(row[0]))
     counts = []
     for _, text, number in rows:
         try:

@@ -20,7 +20,7 @@ from captum_genomics.aggregate import (
     locus_scores,
     rolling_mean,
 )
-from captum_genomics.annotations import Interval
+from captum_genomics.dna.annotations import Interval
 
 SETTINGS = settings(max_examples=40, deadline=None)
 

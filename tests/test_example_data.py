@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from captum_genomics.dna.codec import reverse_complement
+from captum_genomics.dna.fasta import read_region
 from captum_genomics.example_data import (
     TUBB8,
     OrientedSequence,
@@ -16,7 +18,6 @@ from captum_genomics.example_data import (
     example_fasta_path,
     tubb8_sequence,
 )
-from captum_genomics.sequence import read_region, reverse_complement
 
 SHA256 = "4173e7c6946a347fa91cdb31a737c333aa65d7eb6edab46ebf7df482326e74a1"
 SHARED_NPZ = Path("/work/shared/data/spliceai_reference_outputs.npz")

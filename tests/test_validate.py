@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from captum_genomics._validate import check_int
+from captum_genomics._validate import check_choice, check_int, check_layout
 
 
 def test_accepts_python_and_numpy_integers():
@@ -24,3 +24,12 @@ def test_refuses_values_below_the_minimum():
         check_int(0, "window")
     with pytest.raises(ValueError, match="offset must be >= 5, got 4"):
         check_int(4, "offset", 5)
+
+
+def test_layout_and_choice_checks_return_the_value_or_name_the_choices():
+    assert check_layout("NLC") == "NLC" and check_choice("+", "strand", ("+", "-")) == "+"
+    for bad in ("ncl", None, 3):
+        with pytest.raises(ValueError, match=r"layout must be one of \('NCL', 'NLC'\)"):
+            check_layout(bad)
+    with pytest.raises(ValueError, match=r"strand must be one of \('\+', '-'\), got '\.'"):
+        check_choice(".", "strand", ("+", "-"))

@@ -12,13 +12,13 @@ from captum.attr import PerturbationAttribution
 from captum.attr._utils.batching import _select_example
 from captum.log import log_usage
 
-from captum_genomics._validate import check_int
+from captum_genomics._validate import check_int, check_layout
 from captum_genomics.attr._targets import per_example_targets, select_targets
+from captum_genomics.dna.codec import check_one_hot, decode, from_ncl
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar
 from captum_genomics.gggp.population import EditBatch
 from captum_genomics.gggp.search import SearchSettings, search
-from captum_genomics.sequence import _check_layout, check_one_hot, decode, from_ncl
 from captum_genomics.surrogates import SurrogateFit, _check_alpha, fit_surrogate
 
 LENGTH_POLICIES = ("pad_right", "pad_left", "variable")
@@ -82,7 +82,7 @@ class ForwardScorer:
         self.forward_func = forward_func
         self.target = target
         self.additional_forward_args = additional_forward_args
-        self.layout = _check_layout(layout)
+        self.layout = check_layout(layout)
         self.n_value = float(n_value)
         self.dtype = dtype
         self.device = device
@@ -107,7 +107,7 @@ _MIN_POPULATION = 10
 def dataset_one_hot(dataset: LocalDataset, layout: str = "NCL") -> torch.Tensor:
     """One-hot float32 tensor of a local dataset's sequences, ``(n, 4, W)`` or ``(n, W, 4)``
     (N all zero; shorter sequences right-padded with N)."""
-    return from_ncl(torch.from_numpy(dataset.one_hot()), _check_layout(layout))
+    return from_ncl(torch.from_numpy(dataset.one_hot()), check_layout(layout))
 
 
 class GGGPPerturbationExplainer(PerturbationAttribution):
@@ -185,7 +185,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         self.alpha = _check_alpha(alpha)
         self.max_depth = int(max_depth)
         self.length_policy = length_policy
-        self.layout = _check_layout(layout)
+        self.layout = check_layout(layout)
         self.model_name = model_name or getattr(
             forward_func, "__name__", type(forward_func).__name__
         )

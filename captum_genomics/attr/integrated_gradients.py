@@ -27,10 +27,11 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint_sequential
 from tqdm.auto import tqdm
 
+from captum_genomics._validate import check_layout
 from captum_genomics.aggregate import correct_gradients, hypothetical_scores, locus_scores
 from captum_genomics.attr._targets import per_example_targets, select_targets
 from captum_genomics.baselines import BaselineSpec, make_baselines
-from captum_genomics.sequence import _check_layout, check_one_hot, from_ncl
+from captum_genomics.dna.codec import check_one_hot, from_ncl
 
 AGGREGATES = (None, "sum", "abs_sum", "observed", "corrected", "hypothetical")
 #: Quadratures of ``method`` without ``completeness_tol`` (Captum's).
@@ -111,7 +112,7 @@ class GenomicIntegratedGradients(IntegratedGradients):
         layout: str = "NCL",
     ) -> None:
         super().__init__(forward_func, multiply_by_inputs=multiply_by_inputs)
-        self.layout = _check_layout(layout)
+        self.layout = check_layout(layout)
         self.last_n_steps: torch.Tensor | None = None
 
     @log_usage()
@@ -259,7 +260,7 @@ class GenomicIntegratedGradients(IntegratedGradients):
         model's padding at the crop's edges then only reaches outputs outside the
         window.
         """
-        layout = self.layout if layout is None else _check_layout(layout)
+        layout = self.layout if layout is None else check_layout(layout)
         as_tuple = isinstance(inputs, tuple)
         if as_tuple:
             if len(inputs) != 1:

@@ -21,6 +21,8 @@ numpy only, so the torch-free GGGP engine can use it; the torch encoders live in
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 __all__ = [
@@ -115,8 +117,10 @@ def n_value_of(n_policy: str | float) -> float:
         if n_policy not in N_VALUES:
             raise ValueError(f"n_policy must be one of {tuple(N_VALUES)}, got {n_policy!r}")
         return N_VALUES[n_policy]
-    if isinstance(n_policy, bool) or not isinstance(n_policy, (int, float, np.floating)):
+    if isinstance(n_policy, bool) or not isinstance(n_policy, numbers.Real):
         raise TypeError(f"the N value must be a policy name or a number, got {n_policy!r}")
+    if not np.isfinite(n_policy):
+        raise ValueError(f"the N value must be finite, got {n_policy!r}")
     return float(n_policy)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import atomic_open
+from ..dna.alphabet import codes_to_one_hot
 from .grammar import CODE_N, Grammar, decode_sequence, encode_sequence
 from .population import Population, apply_population, format_phenotypes, parse_phenotypes
 from .search import SearchResult
@@ -121,8 +122,7 @@ class LocalDataset:
 
     def one_hot(self) -> np.ndarray:
         """``(n, 4, W)`` float32 one-hot model inputs (A, C, G, T channels; N all zero)."""
-        codes = self.codes()
-        return (codes[:, None, :] == np.arange(4, dtype=np.uint8)[None, :, None]).astype(np.float32)
+        return codes_to_one_hot(self.codes())
 
     def to_tsv(self, path: str | os.PathLike[str]) -> None:
         """Write the dataset as a plain TSV, atomically, without loss.

@@ -17,13 +17,10 @@ from typing import Any
 
 import numpy as np
 
-ALPHABET = "ACGTN"
-CODE_N = 4
-_ENCODE = np.full(256, 255, dtype=np.uint8)
-for _code, _letter in enumerate(ALPHABET):
-    _ENCODE[ord(_letter)] = _code
-    _ENCODE[ord(_letter.lower())] = _code
-_DECODE = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
+from captum_genomics.dna.alphabet import CODE_N, CODE_UNKNOWN, LETTERS, codes_to_text, text_to_codes
+
+#: The letters of engine codes, in code order (A=0, C=1, G=2, T=3, N=4).
+ALPHABET = LETTERS
 
 
 def encode_sequence(sequence: str | np.ndarray) -> np.ndarray:
@@ -32,20 +29,25 @@ def encode_sequence(sequence: str | np.ndarray) -> np.ndarray:
     Parameters
     ----------
     sequence : str or numpy.ndarray
-        ``(L,)`` text over ``ACGTN`` (any case), or an existing code array (returned as a
+        ``(L,)`` text over A, C, G, T, N (any case), or an existing code array (returned as a
         ``uint8`` copy after validation).
 
     Returns
     -------
     numpy.ndarray
         ``(L,)`` ``uint8`` codes, A=0, C=1, G=2, T=3, N=4.
+
+    Raises
+    ------
+    ValueError
+        If the text holds other letters, or the codes are not a 1-d integer array in 0..4.
     """
     if isinstance(sequence, str):
-        codes = _ENCODE[np.frombuffer(sequence.encode("ascii", "replace"), dtype=np.uint8)]
-        if (codes == 255).any():
+        codes = text_to_codes(sequence)
+        if (codes == CODE_UNKNOWN).any():
             bad = sorted({ch for ch in sequence if ch.upper() not in ALPHABET})
             raise ValueError(
-                f"sequence holds letters {bad} outside ACGTN; replace them (e.g. by N) first"
+                f"sequence holds letters {bad} outside {ALPHABET}; replace them (e.g. by N) first"
             )
         return codes
     codes = np.asarray(sequence)
@@ -70,9 +72,14 @@ def decode_sequence(codes: np.ndarray) -> str:
     Returns
     -------
     str
-        The sequence over ``ACGTN``.
+        The sequence over A, C, G, T, N.
+
+    Raises
+    ------
+    ValueError
+        If a code lies outside 0..4.
     """
-    return _DECODE[np.asarray(codes, dtype=np.uint8)].tobytes().decode()
+    return codes_to_text(codes)
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..dna.codec import one_hot
+from ..dna.fasta import read_region
 from ..example_data import TUBB8, OrientedSequence, Transcript, example_fasta_path
 from ..models.heads import score_splice_sites
-from ..sequence import one_hot, read_region
 from .grammar import CODE_N, Grammar
 from .population import EditBatch
 

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from captum_genomics._validate import check_int
-from captum_genomics.sequence import LAYOUTS, to_ncl
+from captum_genomics.dna.codec import LAYOUTS, to_ncl
 
 __all__ = [
     "DeepGCNN",

@@ -9,11 +9,11 @@ from captum_genomics.attr.gggp import (
     GGGPPerturbationExplainer,
     dataset_one_hot,
 )
+from captum_genomics.dna.codec import decode, one_hot
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar
 from captum_genomics.gggp.population import apply_population, parse_phenotypes
 from captum_genomics.gggp.search import SearchSettings
-from captum_genomics.sequence import decode, one_hot
 
 MOTIF = "ATGCATTG"
 STARTS = (60, 85, 110, 130)

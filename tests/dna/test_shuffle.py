@@ -1,4 +1,4 @@
-"""Tests for captum_genomics.shuffle: exact uniform k-let shuffles."""
+"""Tests for captum_genomics.dna.shuffle: exact uniform k-let shuffles."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import chisquare
 
-from captum_genomics.shuffle import ShuffleWarning, dinucleotide_shuffle, kmer_shuffle
+from captum_genomics.dna.shuffle import ShuffleWarning, dinucleotide_shuffle, kmer_shuffle
 
 ALPHA = 1e-3  # chi-square rejection level; the seeds are fixed, so the tests are deterministic
 

@@ -1,4 +1,4 @@
-"""Tests for captum_genomics.annotations (BED / GFF3 reading, interval filtering)."""
+"""Tests for captum_genomics.dna.annotations (BED / GFF3 reading, interval filtering)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from captum_genomics.annotations import Interval, filter_intervals, read_bed, read_gff3
+from captum_genomics.dna.annotations import Interval, filter_intervals, read_bed, read_gff3
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 GFF = FIXTURES / "annotations_tubb8.gff3"
 BED = FIXTURES / "annotations_tubb8.bed"
 
