@@ -19,6 +19,7 @@ from captum_genomics.dna.alphabet import (
     BASES,
     CODE_N,
     CODE_UNKNOWN,
+    LETTERS,
     N_VALUES,
     codes_to_text,
     is_lowercase,
@@ -48,7 +49,7 @@ LOWERCASE_POLICIES = ("accept", "error")
 UNKNOWN_POLICIES = ("error", "n")
 
 # Complements of the IUPAC nucleotide codes; upper and lower case, N stays N.
-_IUPAC = "ACGTNRYSWKMBDHV"
+_IUPAC = LETTERS + "RYSWKMBDHV"
 _IUPAC_COMPLEMENT = "TGCANYRSWMKVHDB"
 _RC_TABLE = str.maketrans(_IUPAC + _IUPAC.lower(), _IUPAC_COMPLEMENT + _IUPAC_COMPLEMENT.lower())
 _RC_ALLOWED = frozenset(_IUPAC + _IUPAC.lower())
