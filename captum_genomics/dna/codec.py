@@ -429,7 +429,7 @@ def codes_to_tensor(
     device = index.device if device is None else torch.device(device)
     table = torch.as_tensor(one_hot_table(n_value, np.float64)).to(dtype=dtype, device=device)
     n, length = index.shape
-    flat = index.reshape(-1).to(device).long()
+    flat = index.reshape(-1).to(device).int()
     if layout == "NLC":
         return torch.index_select(table, 0, flat).reshape(n, length, 4)
     # Gathering from the (4, 5) transposed table writes each channel as one contiguous run.

@@ -90,6 +90,25 @@ def test_one_hot_dtype_and_device():
         one_hot("ACGT", dtype=np.float32)
 
 
+@SETTINGS
+@given(s=acgtn, layout=layouts, n_value=st.floats(-2, 2, allow_nan=False))
+def test_one_hot_takes_an_explicit_n_value(s, layout, n_value):
+    x = one_hot(s, layout=layout, n_policy=n_value)
+    np.testing.assert_array_equal(
+        to_ncl(x, layout)[0].numpy(), reference_one_hot(s, np.float32(n_value))
+    )
+
+
+def test_explicit_n_value_errors():
+    with pytest.raises(TypeError, match="floating dtype"):
+        one_hot("ACN", n_policy=0.5, dtype=torch.int64)
+    assert one_hot("ACN", n_policy=0.0, dtype=torch.int64).sum().item() == 2
+    with pytest.raises(ValueError, match="finite"):
+        one_hot("ACN", n_policy=float("inf"))
+    with pytest.raises(TypeError, match="policy name or a number"):
+        one_hot("ACN", n_policy=None)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_one_hot_on_cuda():
     x = one_hot(["ACGTN", "TTNAA"], n_policy="uniform", device="cuda")
