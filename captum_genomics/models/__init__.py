@@ -1,15 +1,23 @@
 """Models to explain: a PyTorch SpliceAI with published weights, and deepG-style CNNs."""
 
-from captum_genomics.models.deepg import DeepGCNN, deepg_layer_specs, load_keras_deepg
+from captum_genomics.models.deepg import DeepGCNN
+from captum_genomics.models.deepg_keras import load_keras_deepg
+from captum_genomics.models.deepg_spec import deepg_layer_specs
 from captum_genomics.models.heads import SITE_CLASSES, ExonHead, SpliceSiteHead, score_splice_sites
 from captum_genomics.models.spliceai import SPLICEAI_CONTEXTS, SpliceAI, SpliceAIEnsemble
-from captum_genomics.models.train import TrainingHistory, balanced_accuracy, fit, predict
-from captum_genomics.models.weights import (
+from captum_genomics.models.spliceai_weights import (
     find_spliceai_weights,
     load_spliceai,
     load_spliceai_frozen_graph,
     load_spliceai_h5,
     load_spliceai_state_dict,
+)
+from captum_genomics.models.train import (
+    TrainingHistory,
+    balanced_accuracy,
+    fit,
+    predict,
+    train_model,
 )
 
 __all__ = [
@@ -32,4 +40,5 @@ __all__ = [
     "load_spliceai_state_dict",
     "predict",
     "score_splice_sites",
+    "train_model",
 ]
