@@ -12,13 +12,10 @@ from captum_genomics.models.spliceai_weights import (
     load_spliceai_h5,
     load_spliceai_state_dict,
 )
-from captum_genomics.models.train import (
-    TrainingHistory,
-    balanced_accuracy,
-    fit,
-    predict,
-    train_model,
-)
+from captum_genomics.models.train import TrainingHistory, balanced_accuracy, predict, train_model
+
+# Deprecated alias of train_model (removed in 0.3.0): importable, but kept out of __all__.
+from captum_genomics.models.train import fit as fit  # isort: skip
 
 __all__ = [
     "DeepGCNN",
@@ -32,7 +29,6 @@ __all__ = [
     "balanced_accuracy",
     "deepg_layer_specs",
     "find_spliceai_weights",
-    "fit",
     "load_keras_deepg",
     "load_spliceai",
     "load_spliceai_frozen_graph",

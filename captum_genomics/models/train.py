@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from captum_genomics._deprecation import renamed, renamed_arguments
 from captum_genomics._validate import check_int
 
-__all__ = ["TrainingHistory", "balanced_accuracy", "fit", "predict", "train_model"]
+__all__ = ["TrainingHistory", "balanced_accuracy", "predict", "train_model"]
 
 
 @dataclass

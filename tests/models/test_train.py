@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -161,5 +163,6 @@ def test_fit_and_progress_are_deprecated_aliases(tiny_data):
         with pytest.warns(DeprecationWarning, match="fit is deprecated .* use train_model"):
             old = fit(_small_model(), x[:64], y[:64], epochs=1, seed=2, progress=False)
     assert old.loss == new.loss
+    assert importlib.import_module("captum_genomics.models").fit is fit
     with pytest.raises(TypeError, match="both 'progress'"):
         train_model(_small_model(), x[:8], y[:8], progress=False, show_progress=False)
