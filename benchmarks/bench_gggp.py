@@ -102,7 +102,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def train_planted_model(n_sequences: int, epochs: int):
     """Train the planted-motif CNN; returns (model, reference (1, 4, L), seconds)."""
-    from captum_genomics.models import DeepGCNN, fit, predict
+    from captum_genomics.models import DeepGCNN, predict, train_model
     from captum_genomics.synthetic import MOTIFS, planted_motif_dataset
 
     data = planted_motif_dataset(n_sequences + 200, PLANTED_LENGTH, MOTIFS["base"], seed=0)
@@ -116,7 +116,7 @@ def train_planted_model(n_sequences: int, epochs: int):
         batch_norm=False,
     )
     start = time.perf_counter()
-    fit(
+    train_model(
         model,
         data.inputs[:n_sequences],
         data.labels[:n_sequences],
@@ -124,7 +124,7 @@ def train_planted_model(n_sequences: int, epochs: int):
         batch_size=32,
         lr=3e-3,
         seed=0,
-        progress=False,
+        show_progress=False,
     )
     seconds = time.perf_counter() - start
     model.output = "probabilities"

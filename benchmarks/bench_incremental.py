@@ -62,7 +62,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def load_model(random_weights: bool) -> tuple[SpliceAIEnsemble, str]:
     """The five-model ensemble and a label saying which weights it holds."""
     if not random_weights:
-        from captum_genomics.models.weights import load_spliceai
+        from captum_genomics.models.spliceai_weights import load_spliceai
 
         try:
             return load_spliceai("spliceai").eval(), "spliceai 1.3.1 published weights"

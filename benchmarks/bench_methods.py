@@ -50,7 +50,7 @@ from captum_genomics.attr.gggp import GGGPPerturbationExplainer
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
 from captum_genomics.gggp import SearchSettings
 from captum_genomics.metrics import avg_match_percent, information_content, motif_recovery
-from captum_genomics.models import DeepGCNN, balanced_accuracy, fit, predict
+from captum_genomics.models import DeepGCNN, balanced_accuracy, predict, train_model
 from captum_genomics.synthetic import MOTIFS, planted_motif_dataset
 
 TARGET = 1  # the "motif present" class, explained as its softmax probability
@@ -191,8 +191,8 @@ def train(args: argparse.Namespace, level: str, seed: int, recurrent_every: int 
     model = build_model(args, seed)
     lr = args.lr if args.lr is not None else (5e-4 if args.study_network else 3e-3)
     train_part = slice(0, args.n_train)
-    fit(model, data.inputs[train_part], data.labels[train_part], epochs=args.epochs, lr=lr,
-        seed=seed, progress=False)
+    train_model(model, data.inputs[train_part], data.labels[train_part], epochs=args.epochs,
+                lr=lr, seed=seed, show_progress=False)
     test = np.arange(args.n_train, len(data))
     accuracy = balanced_accuracy(data.labels[test], predict(model, data.inputs[test]))
     # The softmax as a module (not DeepGCNN's functional one), so that DeepLift applies its

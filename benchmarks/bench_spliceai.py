@@ -47,7 +47,7 @@ def _models():
     import torch
 
     from captum_genomics.models.spliceai import SpliceAI, SpliceAIEnsemble
-    from captum_genomics.models.weights import load_spliceai
+    from captum_genomics.models.spliceai_weights import load_spliceai
 
     try:
         ensemble = load_spliceai("spliceai")
@@ -94,7 +94,7 @@ def _keras_rate(x, repeats: int) -> tuple[float | None, str]:
     try:
         import tensorflow as tf
 
-        from captum_genomics.models.weights import find_spliceai_weights
+        from captum_genomics.models.spliceai_weights import find_spliceai_weights
 
         model = tf.keras.models.load_model(str(find_spliceai_weights("spliceai")[0]), compile=False)
         inputs = x.transpose(1, 2).numpy()

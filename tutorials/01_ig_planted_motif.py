@@ -19,7 +19,7 @@ from captum_genomics import (
     rolling_mean,
 )
 from captum_genomics.metrics import avg_match_percent, motif_recovery
-from captum_genomics.models import DeepGCNN, balanced_accuracy, fit, predict
+from captum_genomics.models import DeepGCNN, balanced_accuracy, predict, train_model
 from captum_genomics.synthetic import MOTIFS, planted_motif_dataset
 
 SMALL = os.environ.get("SMALL") == "1"
@@ -42,8 +42,8 @@ print(data.inputs.shape, "motif:", data.motif)
 # %%
 model = DeepGCNN(None, filters=(16, 32), kernel_sizes=(9, 9), pool_sizes=(3, 3),
                  head="global_max")
-fit(model, data.inputs[:n_train], data.labels[:n_train], epochs=EPOCHS, lr=3e-3, seed=0,
-    progress=False)
+train_model(model, data.inputs[:n_train], data.labels[:n_train], epochs=EPOCHS, lr=3e-3,
+            seed=0, show_progress=False)
 accuracy = balanced_accuracy(data.labels[n_train:], predict(model, data.inputs[n_train:]))
 print(f"held-out balanced accuracy: {accuracy:.3f}")
 

@@ -1,16 +1,21 @@
 """Models to explain: a PyTorch SpliceAI with published weights, and deepG-style CNNs."""
 
-from captum_genomics.models.deepg import DeepGCNN, deepg_layer_specs, load_keras_deepg
+from captum_genomics.models.deepg import DeepGCNN
+from captum_genomics.models.deepg_keras import load_keras_deepg
+from captum_genomics.models.deepg_spec import deepg_layer_specs
 from captum_genomics.models.heads import SITE_CLASSES, ExonHead, SpliceSiteHead, score_splice_sites
 from captum_genomics.models.spliceai import SPLICEAI_CONTEXTS, SpliceAI, SpliceAIEnsemble
-from captum_genomics.models.train import TrainingHistory, balanced_accuracy, fit, predict
-from captum_genomics.models.weights import (
+from captum_genomics.models.spliceai_weights import (
     find_spliceai_weights,
     load_spliceai,
     load_spliceai_frozen_graph,
     load_spliceai_h5,
     load_spliceai_state_dict,
 )
+from captum_genomics.models.train import TrainingHistory, balanced_accuracy, predict, train_model
+
+# Deprecated alias of train_model (removed in 0.3.0): importable, but kept out of __all__.
+from captum_genomics.models.train import fit as fit  # isort: skip
 
 __all__ = [
     "DeepGCNN",
@@ -24,7 +29,6 @@ __all__ = [
     "balanced_accuracy",
     "deepg_layer_specs",
     "find_spliceai_weights",
-    "fit",
     "load_keras_deepg",
     "load_spliceai",
     "load_spliceai_frozen_graph",
@@ -32,4 +36,5 @@ __all__ = [
     "load_spliceai_state_dict",
     "predict",
     "score_splice_sites",
+    "train_model",
 ]

@@ -1,5 +1,6 @@
 """A small, seeded trainer for sequence classifiers such as :class:`DeepGCNN`.
 
+:func:`train_model` (named after deepG's R function; ``fit`` is its deprecated alias):
 Adam on cross-entropy (binary cross-entropy for single-output models), shuffled
 mini-batches, a tqdm progress bar, and balanced accuracy per epoch, as in the deepG study
 (Adam, lr 5e-4, batch 64).
@@ -16,14 +17,15 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from captum_genomics._deprecation import renamed, renamed_arguments
 from captum_genomics._validate import check_int
 
-__all__ = ["TrainingHistory", "balanced_accuracy", "fit", "predict"]
+__all__ = ["TrainingHistory", "balanced_accuracy", "predict", "train_model"]
 
 
 @dataclass
 class TrainingHistory:
-    """Per-epoch record returned by :func:`fit`.
+    """Per-epoch record returned by :func:`train_model`.
 
     Attributes
     ----------
@@ -160,8 +162,8 @@ def _loss_and_classes(outputs: torch.Tensor, labels: torch.Tensor):
             (logits > 0).long(),
         )
     raise ValueError(
-        f"the model returned shape {tuple(outputs.shape)}; fit needs logits of shape (N, C) "
-        "or single-output logits (N,) / (N, 1)"
+        f"the model returned shape {tuple(outputs.shape)}; train_model needs logits of shape "
+        "(N, C) or single-output logits (N,) / (N, 1)"
     )
 
 
@@ -192,7 +194,8 @@ def _check_data(inputs, labels, name: str) -> tuple[torch.Tensor, torch.Tensor]:
     return inputs, labels.long()
 
 
-def fit(
+@renamed_arguments(progress="show_progress")
+def train_model(
     model: nn.Module,
     inputs,
     labels,
@@ -201,7 +204,7 @@ def fit(
     lr: float = 5e-4,
     seed: int | np.random.Generator | None = 0,
     validation: tuple | None = None,
-    progress: bool = True,
+    show_progress: bool = True,
 ) -> TrainingHistory:
     """Train a classifier with Adam on shuffled mini-batches.
 
@@ -223,11 +226,11 @@ def fit(
         Adam learning rate.
     seed : int, numpy.random.Generator or None, default 0
         Seeds batch order and every torch random draw of the model (dropout) inside
-        ``fit``; the global torch random state is restored afterwards. Same seed, same
+        ``train_model``; the global torch random state is restored afterwards. Same seed, same
         initial weights, same device: same result.
     validation : tuple (inputs, labels), optional
         Evaluated after every epoch (eval mode).
-    progress : bool, default True
+    show_progress : bool, default True
         Show a tqdm bar over all batches with the last epoch's loss and balanced accuracy.
 
     Returns
@@ -272,7 +275,7 @@ def fit(
     fork_devices = list(range(torch.cuda.device_count())) if device.type == "cuda" else []
     with torch.random.fork_rng(devices=fork_devices):
         torch.manual_seed(_seed_int(seed))
-        with tqdm(total=epochs * n_batches, disable=not progress, unit="batch") as bar:
+        with tqdm(total=epochs * n_batches, disable=not show_progress, unit="batch") as bar:
             for epoch in range(epochs):
                 start = time.perf_counter()
                 bar.set_description(f"epoch {epoch + 1}/{epochs}")
@@ -292,6 +295,10 @@ def fit(
                 bar.set_postfix({k: f"{v:.4f}" for k, v in postfix.items()})
     model.eval()
     return history
+
+
+#: Deprecated alias of :func:`train_model` (removed in 0.3.0).
+fit = renamed(train_model, "fit")
 
 
 def _train_epoch(model, optimizer, inputs, labels, batch_size: int, bar) -> tuple[float, float]:
@@ -330,8 +337,8 @@ def _check_outputs(model: nn.Module, sample: torch.Tensor, max_label: int) -> No
         n_classes = 2
     else:
         raise ValueError(
-            f"the model returned shape {tuple(outputs.shape)} for one input; fit needs logits "
-            "of shape (N, C) or single-output logits (N,) / (N, 1)"
+            f"the model returned shape {tuple(outputs.shape)} for one input; train_model needs "
+            "logits of shape (N, C) or single-output logits (N,) / (N, 1)"
         )
     if max_label >= n_classes:
         raise ValueError(f"labels go up to {max_label} but the model scores {n_classes} classes")

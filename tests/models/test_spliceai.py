@@ -264,7 +264,7 @@ def reference():
 
 @pytest.fixture(scope="module")
 def spliceai_outputs(reference):
-    from captum_genomics.models.weights import load_spliceai
+    from captum_genomics.models.spliceai_weights import load_spliceai
 
     ensemble = load_spliceai("spliceai")
     out = {}
@@ -292,7 +292,7 @@ def test_spliceai_members_and_ensemble_match_keras(reference, spliceai_outputs, 
 @needs_cispliceai
 @pytest.mark.weights
 def test_cispliceai_ensemble_matches_tensorflow(reference):
-    from captum_genomics.models.weights import load_spliceai
+    from captum_genomics.models.spliceai_weights import load_spliceai
 
     ensemble = load_spliceai("cispliceai")
     assert isinstance(ensemble, SpliceAIEnsemble) and len(ensemble.members) == 5

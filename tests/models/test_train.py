@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -8,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from captum_genomics.models.deepg import DeepGCNN
-from captum_genomics.models.train import balanced_accuracy, fit, predict
+from captum_genomics.models.train import balanced_accuracy, fit, predict, train_model
 from captum_genomics.synthetic import planted_motif_dataset
 
 LENGTH = 100
@@ -65,7 +67,9 @@ def test_fit_learns_a_planted_motif(tiny_data):
     # No BN: with only 8 batches per epoch Keras-momentum moving statistics lag behind.
     torch.manual_seed(0)
     model = DeepGCNN(LENGTH, (16,), (15,), (1,), head="global_max", batch_norm=False)
-    history = fit(model, x, y, epochs=5, lr=3e-3, seed=0, validation=(xv, yv), progress=False)
+    history = train_model(
+        model, x, y, epochs=5, lr=3e-3, seed=0, validation=(xv, yv), show_progress=False
+    )
     assert len(history.loss) == len(history.val_balanced_accuracy) == 5
     assert history.loss[-1] < history.loss[0]
     assert history.val_balanced_accuracy[-1] >= 0.95
@@ -79,7 +83,7 @@ def test_fit_is_deterministic_by_seed(tiny_data):
     runs = []
     for seed in (5, 5, 6):
         model = _small_model(dense_units=(8,), dropout=0.3)
-        history = fit(model, x, y, epochs=2, seed=seed, progress=False)
+        history = train_model(model, x, y, epochs=2, seed=seed, show_progress=False)
         runs.append((history.loss, model.body.dense2.weight.detach().clone()))
     assert runs[0][0] == runs[1][0]
     assert torch.equal(runs[0][1], runs[1][1])
@@ -90,14 +94,14 @@ def test_fit_leaves_global_rng_untouched(tiny_data):
     x, y, _, _ = tiny_data
     model = _small_model(dense_units=(4,), dropout=0.5)
     state = torch.get_rng_state()
-    fit(model, x[:64], y[:64], epochs=1, seed=3, progress=False)
+    train_model(model, x[:64], y[:64], epochs=1, seed=3, show_progress=False)
     assert torch.equal(torch.get_rng_state(), state)
 
 
 def test_fit_single_output_model(tiny_data):
     x, y, _, _ = tiny_data
     model = _small_model(n_classes=1)
-    history = fit(model, x, y, epochs=3, seed=0, progress=False)
+    history = train_model(model, x, y, epochs=3, seed=0, show_progress=False)
     assert history.loss[-1] < history.loss[0]
     assert predict(model, x[:5]).shape == (5, 1)
 
@@ -105,9 +109,11 @@ def test_fit_single_output_model(tiny_data):
 def test_fit_accepts_numpy_and_generator_seed(tiny_data):
     x, y, _, _ = tiny_data
     a, b = _small_model(), _small_model()
-    ha = fit(a, x[:64].numpy(), y[:64].numpy(), epochs=1, seed=np.random.default_rng(1),
-             progress=False)  # fmt: skip
-    hb = fit(b, x[:64], y[:64], epochs=1, seed=np.random.default_rng(1), progress=False)
+    ha = train_model(a, x[:64].numpy(), y[:64].numpy(), epochs=1,
+                     seed=np.random.default_rng(1), show_progress=False)  # fmt: skip
+    hb = train_model(
+        b, x[:64], y[:64], epochs=1, seed=np.random.default_rng(1), show_progress=False
+    )
     assert ha.loss == hb.loss
 
 
@@ -140,10 +146,23 @@ def test_fit_errors(kwargs, match):
     args = {"inputs": torch.zeros(8, 4, LENGTH), "labels": torch.zeros(8, dtype=torch.long)}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
-        fit(_small_model(), progress=False, **args)
+        train_model(_small_model(), show_progress=False, **args)
 
 
 def test_fit_refuses_probability_outputs():
     with pytest.raises(ValueError, match="probabilities"):
-        fit(_small_model(output="probabilities"), torch.zeros(4, 4, LENGTH),
-            torch.zeros(4, dtype=torch.long), progress=False)  # fmt: skip
+        train_model(_small_model(output="probabilities"), torch.zeros(4, 4, LENGTH),
+                    torch.zeros(4, dtype=torch.long), show_progress=False)  # fmt: skip
+
+
+def test_fit_and_progress_are_deprecated_aliases(tiny_data):
+    x, y, _, _ = tiny_data
+    new = train_model(_small_model(), x[:64], y[:64], epochs=1, seed=2, show_progress=False)
+    renamed_argument = r"progress=\.\.\.\) is deprecated .* use show_progress"
+    with pytest.warns(DeprecationWarning, match=renamed_argument):
+        with pytest.warns(DeprecationWarning, match="fit is deprecated .* use train_model"):
+            old = fit(_small_model(), x[:64], y[:64], epochs=1, seed=2, progress=False)
+    assert old.loss == new.loss
+    assert importlib.import_module("captum_genomics.models").fit is fit
+    with pytest.raises(TypeError, match="both 'progress'"):
+        train_model(_small_model(), x[:8], y[:8], progress=False, show_progress=False)

@@ -1,4 +1,4 @@
-"""Tests of the SpliceAI weight loaders (captum_genomics.models.weights).
+"""Tests of the SpliceAI weight loaders (captum_genomics.models.spliceai_weights).
 
 Loader logic is exercised on small random-weight files written here: Keras-layout HDF5 files
 (h5py) and TensorFlow-style frozen graphs (encoded with a few lines of protobuf wire format).
@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from captum_genomics.models._graphdef import decode_tensor
 from captum_genomics.models.spliceai import SpliceAI, SpliceAIEnsemble
-from captum_genomics.models.weights import (
-    _tensor,
+from captum_genomics.models.spliceai_weights import (
     find_spliceai_weights,
     load_spliceai,
     load_spliceai_frozen_graph,
@@ -412,14 +412,14 @@ class GraphWriter:
     mode=st.sampled_from(["content", "packed", "repeated"]),
 )
 def test_tensor_decoding_round_trips(array, mode):
-    decoded = _tensor(memoryview(_ld(8, encode_tensor(array, mode))))
+    decoded = decode_tensor(memoryview(_ld(8, encode_tensor(array, mode))))
     assert decoded.dtype == array.dtype and decoded.shape == array.shape
     np.testing.assert_array_equal(decoded, array)
 
 
 def test_tensor_single_value_fills_the_shape():
     proto = _vi(1, 1) + _ld(2, _ld(2, _vi(1, 2)) + _ld(2, _vi(1, 3))) + _varint(5 << 3 | 5)
-    decoded = _tensor(memoryview(_ld(8, proto + struct.pack("<f", 1.5))))
+    decoded = decode_tensor(memoryview(_ld(8, proto + struct.pack("<f", 1.5))))
     np.testing.assert_array_equal(decoded, np.full((2, 3), 1.5, np.float32))
 
 
@@ -569,14 +569,14 @@ def test_missing_weight_file_says_reinstall(monkeypatch):
 
 
 def test_damaged_packaged_weights_say_reinstall(monkeypatch, tmp_path):
-    from captum_genomics.models import weights
+    from captum_genomics.models import spliceai_weights
 
     layers = keras_layers(80, 5)
     write_keras_h5(tmp_path / "good.h5", layers)
     data = (tmp_path / "good.h5").read_bytes()
     (tmp_path / "cut.h5").write_bytes(data[: len(data) // 2])
     files = [tmp_path / "good.h5", tmp_path / "cut.h5"]
-    monkeypatch.setattr(weights, "find_spliceai_weights", lambda source: files)
+    monkeypatch.setattr(spliceai_weights, "find_spliceai_weights", lambda source: files)
     assert isinstance(load_spliceai("spliceai", members=[1]), SpliceAI)
     with pytest.raises(
         ValueError, match=r"reinstall them: pip install --no-deps spliceai==1\.3\.1"

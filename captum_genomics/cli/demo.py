@@ -1,28 +1,33 @@
-"""Command line: ``captum-genomics demo``."""
+"""``captum-genomics demo``: train a planted-motif CNN, explain it with IG and GGGP.
+
+The Python function :func:`demo` does the work; :func:`add_arguments` and :func:`run` are
+the subcommand's options and runner for :mod:`captum_genomics.cli`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 import numpy as np
 import torch
 
 from captum_genomics._atomic import atomic_open
+from captum_genomics._deprecation import renamed_arguments
 from captum_genomics.aggregate import locus_scores
 from captum_genomics.attr.gggp import GGGPPerturbationExplainer
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
 from captum_genomics.dna.codec import decode
 from captum_genomics.metrics import avg_match_percent, motif_recovery
 from captum_genomics.models.deepg import DeepGCNN
-from captum_genomics.models.train import balanced_accuracy, fit, predict
+from captum_genomics.models.train import balanced_accuracy, predict, train_model
 from captum_genomics.synthetic import MOTIFS, planted_motif_dataset
 
 DEMO_BASELINES = ("uniform", "shuffle", "zeros")
 GGGP_WINDOW = 5  # bases per surrogate feature in the demo
 
 
+@renamed_arguments(progress="show_progress")
 def demo(
     n_sequences: int = 2000,
     epochs: int = 4,
@@ -31,7 +36,7 @@ def demo(
     gggp_samples: int = 400,
     seed: int = 0,
     output: str | None = None,
-    progress: bool = True,
+    show_progress: bool = True,
 ) -> dict:
     """Train a small CNN on planted-motif data and explain it with IG and GGGP.
 
@@ -59,7 +64,7 @@ def demo(
     output : str, optional
         Path of a TSV of per-position scores (sequence, position, base, in_motif,
         one column per method), written atomically.
-    progress : bool, default True
+    show_progress : bool, default True
         Show training progress bars.
 
     Returns
@@ -78,8 +83,8 @@ def demo(
     model = DeepGCNN(None, filters=(16, 32), kernel_sizes=(9, 9), pool_sizes=(3, 3),
                      head="global_max")
     start = time.perf_counter()
-    fit(model, x_train, y_train, epochs=epochs, lr=3e-3, seed=seed, validation=(x_val, y_val),
-        progress=progress)
+    train_model(model, x_train, y_train, epochs=epochs, lr=3e-3, seed=seed,
+                validation=(x_val, y_val), show_progress=show_progress)
     accuracy = balanced_accuracy(y_val, predict(model, x_val))
     print(f"trained a deepG-style CNN on {n_train} planted-motif sequences in "
           f"{time.perf_counter() - start:.1f} s: held-out balanced accuracy {accuracy:.3f}")
@@ -143,26 +148,28 @@ def _write_tracks(path: str, x: torch.Tensor, mask: torch.Tensor, tracks: dict) 
                 handle.write(f"{i}\t{pos}\t{base}\t{int(mask[i, pos])}\t{values}\n")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``captum-genomics`` command."""
-    parser = argparse.ArgumentParser(prog="captum-genomics", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("demo", help="train a planted-motif CNN, explain it with IG and GGGP")
-    run.add_argument("--sequences", type=int, default=2000, help="training + held-out sequences")
-    run.add_argument("--epochs", type=int, default=4)
-    run.add_argument("--explain", type=int, default=50, help="held-out sequences to explain")
-    run.add_argument("--shuffles", type=int, default=10, help="shuffled references per sequence")
-    run.add_argument("--gggp-samples", type=int, default=400,
-                     help="model evaluations per sequence for GGGP (0 skips it)")
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--output", help="TSV of per-position scores (written atomically)")
-    run.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+#: One-line summary shown by ``captum-genomics --help``.
+HELP = "train a planted-motif CNN, explain it with IG and GGGP"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``captum-genomics demo`` to its subparser."""
+    parser.add_argument("--sequences", type=int, default=2000,
+                        help="training + held-out sequences")
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--explain", type=int, default=50, help="held-out sequences to explain")
+    parser.add_argument("--shuffles", type=int, default=10,
+                        help="shuffled references per sequence")
+    parser.add_argument("--gggp-samples", type=int, default=400,
+                        help="model evaluations per sequence for GGGP (0 skips it)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--output", help="TSV of per-position scores (written atomically)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``captum-genomics demo`` with parsed options; returns the exit status."""
     demo(n_sequences=args.sequences, epochs=args.epochs, n_explain=args.explain,
          n_shuffles=args.shuffles, gggp_samples=args.gggp_samples, seed=args.seed,
-         output=args.output, progress=not args.quiet)
+         output=args.output, show_progress=not args.quiet)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

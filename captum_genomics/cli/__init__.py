@@ -1,0 +1,52 @@
+"""Command line: ``captum-genomics <subcommand>``, one module per subcommand.
+
+Each subcommand module gives a one-line ``HELP``, ``add_arguments(parser)`` for its
+options and ``run(args) -> int``; :func:`main` builds the parser from them.
+
+Subcommands
+    ``demo`` (:mod:`captum_genomics.cli.demo`): train a planted-motif CNN and explain it
+    with IG under three baselines and with GGGP.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from captum_genomics import __version__
+from captum_genomics.cli import demo
+from captum_genomics.cli.demo import DEMO_BASELINES, GGGP_WINDOW
+
+__all__ = ["DEMO_BASELINES", "GGGP_WINDOW", "build_parser", "main"]
+
+SUBCOMMANDS = {"demo": demo}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``captum-genomics`` parser: ``--version`` and one subparser per subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="captum-genomics", description="Genomics-aware explainers for Captum."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name, module in SUBCOMMANDS.items():
+        subparser = commands.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(subparser)
+        subparser.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``captum-genomics`` command.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments after the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    args = build_parser().parse_args(argv)
+    return args.run(args)
