@@ -261,7 +261,7 @@ def surrogate_fidelity(
         seconds[name] = time.perf_counter() - start
 
     # held-out sets: (edited-base indicator (n, L), observed score change (n,))
-    touched, spec = edit_features(heldout.population(grammar), length, window=1)
+    touched, spec = edit_features(heldout.population(grammar), length, feature_width=1)
     footprint = np.zeros((len(heldout), length))
     footprint[:, spec.starts] = touched
     sets = {"gggp": (footprint, heldout.scores - original)}

@@ -137,7 +137,7 @@ def _occlusion(model, x, args, seed):
 def _gggp(model, x, args, seed):
     settings = SearchSettings(max_evaluations=args.gggp_evaluations,
                               population_size=args.gggp_population, batch_size=args.batch)
-    explainer = GGGPPerturbationExplainer(model, settings=settings, window=args.window)
+    explainer = GGGPPerturbationExplainer(model, settings=settings, feature_width=args.window)
     return explainer.attribute(x, target=TARGET, seed=seed)
 
 

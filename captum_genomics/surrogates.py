@@ -1,11 +1,13 @@
 """Surrogate models fitted on a local dataset, their features and their fidelity.
 
 Features are interpretable edit indicators: feature ``f`` is 1 when a perturbation touches the
-reference window ``[start_f, end_f)`` (optionally one feature per unit kind and window).  A unit
-touches its footprint ``[pos, pos + max(ref_len, 1))``.  Surrogates follow Captum's
-:class:`captum._utils.models.model.Model` interface (``fit(DataLoader)``, ``representation()``):
-a sparse linear model (Captum's ``SkLearnLasso``) or a shallow decision tree
-(:class:`DecisionTreeSurrogate`).  Both need scikit-learn.
+reference window ``[start_f, end_f)`` of ``feature_width`` bases (optionally one feature per unit
+kind and window).  A unit touches its footprint ``[pos, pos + max(ref_len, 1))``.  Surrogates
+are Captum :class:`captum._utils.models.model.Model` objects (``fit(DataLoader)``,
+``representation()``), named like Lime's ``interpretable_model``: ``"lasso"`` (Captum's
+``SkLearnLasso`` with a scale-free penalty), ``"tree"`` (:class:`DecisionTreeSurrogate`), or any
+Captum ``Model`` instance such as ``SkLearnLasso(alpha=1e-3)`` or ``SkLearnLinearRegression()``.
+The named ones need scikit-learn.
 
 Sign convention (Captum's perturbation convention, ``f(x) - f(x_perturbed)``): a surrogate
 *effect* is the predicted score change when a feature is edited; the attribution of the
@@ -21,12 +23,15 @@ import torch
 from captum._utils.models.model import Model
 from torch.utils.data import DataLoader, TensorDataset
 
+from captum_genomics._deprecation import renamed_arguments, warn_deprecated
+from captum_genomics._validate import check_int
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar
 from captum_genomics.gggp.population import Population
 
 __all__ = [
     "AUTO_ALPHA_RATIO",
+    "INTERPRETABLE_MODELS",
     "DecisionTreeSurrogate",
     "FeatureSpec",
     "SurrogateFit",
@@ -40,6 +45,9 @@ __all__ = [
 AUTO_ALPHA_RATIO = 0.01
 """``alpha="auto"``: the lasso penalty as a share of the smallest penalty that zeroes every
 coefficient, so it does not depend on the scale of the model's scores."""
+
+INTERPRETABLE_MODELS = ("lasso", "tree")
+"""Names of the built-in surrogates (``interpretable_model`` also takes a Captum ``Model``)."""
 
 _LASSO_MAX_ITER = 10_000  # coordinate-descent sweeps: sklearn's 1,000 stop short on edit features
 
@@ -59,8 +67,8 @@ class FeatureSpec:
     ----------
     length : int
         Reference length ``L``.
-    window : int
-        Window width in bases.
+    feature_width : int
+        Width of each feature's window in bases.
     kinds : tuple of str or None
         Kind names when features are split by kind, else ``None``.
     columns : numpy.ndarray
@@ -68,14 +76,20 @@ class FeatureSpec:
     """
 
     length: int
-    window: int
+    feature_width: int
     kinds: tuple[str, ...] | None
     columns: np.ndarray
 
     @property
+    def window(self) -> int:
+        """Deprecated name of :attr:`feature_width` (removed in 0.3.0)."""
+        warn_deprecated("FeatureSpec.window", "FeatureSpec.feature_width")
+        return self.feature_width
+
+    @property
     def n_windows(self) -> int:
         """Windows covering the reference."""
-        return -(-self.length // self.window)
+        return -(-self.length // self.feature_width)
 
     @property
     def kind_index(self) -> np.ndarray:
@@ -85,12 +99,12 @@ class FeatureSpec:
     @property
     def starts(self) -> np.ndarray:
         """``(F,)`` window starts."""
-        return (self.columns % self.n_windows) * self.window
+        return (self.columns % self.n_windows) * self.feature_width
 
     @property
     def ends(self) -> np.ndarray:
         """``(F,)`` window ends (exclusive)."""
-        return np.minimum(self.starts + self.window, self.length)
+        return np.minimum(self.starts + self.feature_width, self.length)
 
     @property
     def names(self) -> list[str]:
@@ -119,10 +133,11 @@ class FeatureSpec:
         return np.cumsum(diff[:-1])
 
 
+@renamed_arguments(window="feature_width")
 def edit_features(
     population: Population,
     length: int,
-    window: int = 1,
+    feature_width: int = 1,
     grammar: Grammar | None = None,
     spec: FeatureSpec | None = None,
 ) -> tuple[np.ndarray, FeatureSpec]:
@@ -134,36 +149,36 @@ def edit_features(
         ``n`` individuals (reference coordinates).
     length : int
         Reference length ``L``.
-    window : int
-        Window width; 1 gives per-position features.
+    feature_width : int
+        Window width in bases; 1 gives per-position features (``window=`` is its deprecated
+        name).
     grammar : Grammar, optional
         When given, features are split by unit kind (its kind names label them).
     spec : FeatureSpec, optional
         Reuse the columns of an earlier call (e.g. training features for test rows); edits
-        outside them are ignored.  ``window`` and ``grammar`` are then taken from ``spec``.
+        outside them are ignored.  ``feature_width`` and ``grammar`` are then taken from
+        ``spec``.
 
     Returns
     -------
     features : numpy.ndarray
         ``(n, F)`` float32 indicators; only windows edited at least once are kept (memory is
-        ``n * F * 4`` bytes: widen ``window`` for long references).
+        ``n * F * 4`` bytes: widen ``feature_width`` for long references).
     spec : FeatureSpec
         Meaning of the ``F`` columns.
     """
     if spec is not None:
-        window, by_kind = spec.window, spec.kinds is not None
+        width, by_kind = spec.feature_width, spec.kinds is not None
     else:
-        if int(window) < 1:
-            raise ValueError(f"window must be a positive number of bases, got {window}")
-        by_kind = grammar is not None
-    n_windows = -(-int(length) // int(window))
+        width, by_kind = check_int(feature_width, "feature_width"), grammar is not None
+    n_windows = -(-int(length) // width)
     rows, slots = np.nonzero(population.valid)
     start = population.pos[rows, slots]
     end = start + np.maximum(population.ref_len[rows, slots], 1)
     if rows.size and (start.min() < 0 or end.max() > length):
         raise ValueError(f"units fall outside the reference [0, {length}); check `length`")
-    first = start // window
-    count = (end - 1) // window - first + 1
+    first = start // width
+    count = (end - 1) // width - first + 1
     unit = np.repeat(np.arange(rows.size), count)
     offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
     col = first[unit] + offset
@@ -172,7 +187,7 @@ def edit_features(
     row = rows[unit]
     if spec is None:
         kinds = tuple(grammar.kind_names) if by_kind else None
-        spec = FeatureSpec(int(length), int(window), kinds, np.unique(col))
+        spec = FeatureSpec(int(length), width, kinds, np.unique(col))
     where = np.searchsorted(spec.columns, col)
     known = where < spec.columns.size
     known[known] = spec.columns[where[known]] == col[known]
@@ -294,7 +309,9 @@ class SurrogateFit:
         out = np.zeros((n_kinds, self.spec.length))
         for k in range(n_kinds):
             keep = self.spec.kind_index == k
-            sub = FeatureSpec(self.spec.length, self.spec.window, None, self.spec.columns[keep])
+            sub = FeatureSpec(
+                self.spec.length, self.spec.feature_width, None, self.spec.columns[keep]
+            )
             out[k] = -sub.to_positions(self.effects[keep])
         return out
 
@@ -328,12 +345,13 @@ def auto_alpha(features: np.ndarray, scores: np.ndarray) -> float:
     return AUTO_ALPHA_RATIO * largest if largest > 0 else 1.0
 
 
+@renamed_arguments(model="interpretable_model", window="feature_width")
 def fit_surrogate(
     dataset: LocalDataset,
     grammar: Grammar,
-    model: str | Model = "lasso",
+    interpretable_model: str | Model = "lasso",
     *,
-    window: int = 1,
+    feature_width: int = 1,
     by_kind: bool = False,
     alpha: float | str = "auto",
     max_depth: int = 4,
@@ -351,12 +369,15 @@ def fit_surrogate(
         ``n`` perturbations with scores.
     grammar : Grammar
         Grammar the phenotypes were written with.
-    model : {"lasso", "tree"} or captum Model
-        ``"lasso"``: Captum's ``SkLearnLasso(alpha=alpha)``; ``"tree"``:
-        :class:`DecisionTreeSurrogate` of depth ``max_depth``; or any unfitted Captum ``Model``
-        whose ``representation()`` is ``(1, F)`` and that is callable on ``(n, F)`` tensors.
-    window : int
-        Feature window width in bases.
+    interpretable_model : {"lasso", "tree"} or captum Model
+        As Lime's ``interpretable_model``. ``"lasso"``: Captum's ``SkLearnLasso(alpha=alpha)``;
+        ``"tree"``: :class:`DecisionTreeSurrogate` of depth ``max_depth``; or an unfitted Captum
+        ``Model`` (e.g. ``SkLearnLasso(alpha=1e-3)``, ``SkLearnLinearRegression()``), fitted
+        here in place, whose ``representation()`` is ``(1, F)`` and that is callable on
+        ``(n, F)`` tensors; ``alpha`` and ``max_depth`` then do not apply. ``model=`` is its
+        deprecated name.
+    feature_width : int
+        Feature window width in bases (``window=`` is its deprecated name).
     by_kind : bool
         One feature per unit kind and window.
     alpha : float or "auto"
@@ -386,12 +407,11 @@ def fit_surrogate(
         )
     if not 0.0 <= test_fraction < 1.0:
         raise ValueError(f"test_fraction must lie in [0, 1), got {test_fraction}")
-    if isinstance(model, str) and model not in ("lasso", "tree"):
-        raise ValueError(f"model must be 'lasso', 'tree' or a captum Model, got {model!r}")
+    model = _check_interpretable_model(interpretable_model)
     alpha = _check_alpha(alpha)
     population = dataset.population(grammar)
     features, spec = edit_features(
-        population, len(dataset.reference), window, grammar if by_kind else None
+        population, len(dataset.reference), feature_width, grammar if by_kind else None
     )
     scores = dataset.scores
     rng = np.random.default_rng(seed)
@@ -431,6 +451,19 @@ def fit_surrogate(
     )
     scores_fit.update(n_train=int(train.size), n_test=int(n_test))
     return SurrogateFit(model, spec, effects, scores_fit, used_alpha)
+
+
+def _check_interpretable_model(interpretable_model):
+    """Validate a surrogate choice: a name of :data:`INTERPRETABLE_MODELS` or a Captum
+    ``Model`` instance; returns it."""
+    if isinstance(interpretable_model, Model) or (
+        isinstance(interpretable_model, str) and interpretable_model in INTERPRETABLE_MODELS
+    ):
+        return interpretable_model
+    raise ValueError(
+        "interpretable_model must be 'lasso', 'tree' or a captum Model instance (e.g. "
+        f"captum._utils.models.linear_model.SkLearnLasso(alpha=1e-3)), got {interpretable_model!r}"
+    )
 
 
 def _check_alpha(alpha) -> float | str:

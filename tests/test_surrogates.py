@@ -4,8 +4,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+from captum._utils.models.linear_model import SkLearnLasso, SkLearnLinearRegression
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.linear_model import Lasso
 
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar, decode_sequence
@@ -29,7 +31,7 @@ def test_edit_features_hand_example():
     x, spec = edit_features(pop, 10)
     assert spec.names == ["edit[1,2)", "edit[4,5)", "edit[5,6)", "edit[6,7)", "edit[9,10)"]
     np.testing.assert_array_equal(x, [[1, 1, 1, 1, 0], [0, 0, 0, 0, 1], [0, 1, 0, 0, 0]])
-    xw, spec_w = edit_features(pop, 10, window=4)
+    xw, spec_w = edit_features(pop, 10, feature_width=4)
     assert spec_w.names == ["edit[0,4)", "edit[4,8)", "edit[8,10)"]
     np.testing.assert_array_equal(xw, [[1, 1, 0], [0, 0, 1], [0, 1, 0]])
     xk, spec_k = edit_features(pop, 10, grammar=GRAMMAR)
@@ -54,7 +56,7 @@ def test_features_mark_exactly_the_footprints(seed, window):
     rng = np.random.default_rng(seed)
     space = GRAMMAR.bind(rng.integers(0, 4, 90).astype(np.uint8))
     pop = random_population(space, 20, rng)
-    x, spec = edit_features(pop, 90, window=window)
+    x, spec = edit_features(pop, 90, feature_width=window)
     for i in range(len(pop)):
         touched = np.zeros(90, bool)
         for k, p, r in zip(pop.kind[i], pop.pos[i], pop.ref_len[i]):
@@ -120,9 +122,38 @@ def test_lasso_recovers_planted_effects():
     np.testing.assert_allclose(by_kind.per_kind().sum(axis=0), by_kind.per_position())
 
 
-def test_auto_alpha_is_a_share_of_the_penalty_that_zeroes_every_coefficient():
-    from sklearn.linear_model import Lasso
+@pytest.mark.parametrize(
+    "interpretable_model",
+    [lambda: SkLearnLasso(alpha=1e-3), SkLearnLinearRegression],
+    ids=["SkLearnLasso", "SkLearnLinearRegression"],
+)
+def test_a_captum_model_recovers_planted_effects(interpretable_model):
+    data = _planted_dataset()
+    model = interpretable_model()
+    fit = fit_surrogate(data, GRAMMAR, model, seed=0)
+    assert fit.model is model and fit.alpha is None  # fitted in place, like Lime's
+    per_base = fit.per_position()
+    assert per_base[20] == pytest.approx(0.5, abs=0.05)
+    assert per_base[40] == pytest.approx(-0.2, abs=0.05)
+    assert np.abs(np.delete(per_base, [20, 40])).max() < 0.05
+    assert fit.fidelity["r2"] > 0.9
 
+
+def test_old_argument_names_warn_and_still_work():
+    data = _planted_dataset(n=200)
+    new = fit_surrogate(data, GRAMMAR, interpretable_model="lasso", feature_width=3)
+    with pytest.warns(DeprecationWarning, match=r"model=.*interpretable_model="):
+        with pytest.warns(DeprecationWarning, match=r"window=.*feature_width="):
+            old = fit_surrogate(data, GRAMMAR, model="lasso", window=3)
+    np.testing.assert_array_equal(old.effects, new.effects)
+    assert new.spec.feature_width == 3
+    with pytest.warns(DeprecationWarning, match="FeatureSpec.window"):
+        assert new.spec.window == 3
+    with pytest.raises(TypeError, match="both 'window' and its new name 'feature_width'"):
+        edit_features(data.population(GRAMMAR), 60, window=2, feature_width=2)
+
+
+def test_auto_alpha_is_a_share_of_the_penalty_that_zeroes_every_coefficient():
     data = _planted_dataset(2, n=200)
     x, _ = edit_features(data.population(GRAMMAR), 60)
     largest = auto_alpha(x, data.scores) / AUTO_ALPHA_RATIO
@@ -162,8 +193,12 @@ def test_tree_ranks_the_planted_feature_first():
 
 def test_surrogate_errors():
     data = _planted_dataset(n=5)
-    with pytest.raises(ValueError, match="'lasso', 'tree'"):
+    with pytest.raises(ValueError, match="'lasso', 'tree' or a captum Model"):
         fit_surrogate(data, GRAMMAR, "forest")
+    with pytest.raises(ValueError, match="interpretable_model must be"):
+        fit_surrogate(data, GRAMMAR, Lasso())  # a scikit-learn estimator is no Captum Model
+    with pytest.raises(ValueError, match="feature_width must be >= 1"):
+        fit_surrogate(data, GRAMMAR, feature_width=0)
     with pytest.raises(ValueError, match="at least 2"):
         fit_surrogate(LocalDataset("ACGT", [], [], [], [], []), GRAMMAR)
     with pytest.raises(ValueError, match="test_fraction"):

@@ -111,14 +111,15 @@ print(f"uniform, completeness_tol=1e-2: max|delta| {delta.abs().max():.1e}, poin
 # ## The same model through the GGGP explainer
 # `GGGPPerturbationExplainer` takes the same (N, L, 4) tensors. It edits each sequence
 # (SNVs, insertions, deletions; a deletion is padded with N at the right end, an insertion
-# trimmed there, so every input keeps 600 nt),
+# trimmed there, so every input keeps 600 nt; `n_value=0.25` encodes that N as deepG does,
+# where the default 0 is SpliceAI's all-zero N),
 # scores the edited copies with the model, and fits a lasso on which 5-nt windows were
 # edited; attributions land on the observed bases.
 
 # %%
 from captum_genomics import GGGPPerturbationExplainer  # noqa: E402
 
-gggp = GGGPPerturbationExplainer(probabilities, layout="NLC", window=5)
+gggp = GGGPPerturbationExplainer(probabilities, layout="NLC", feature_width=5, n_value=0.25)
 few = 3 if SMALL else 10
 attr, fits = gggp.attribute(x[:few], target=1, n_samples=400, return_surrogate=True)
 recovery = motif_recovery(locus_scores(attr, "sum", layout="NLC"), mask[:few])

@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
+from captum._utils.models.model import Model
 from captum.attr import PerturbationAttribution
 from captum.attr._utils.batching import _select_example
 from captum.log import log_usage
 
+from captum_genomics import surrogates
+from captum_genomics._deprecation import renamed, renamed_arguments, warn_deprecated
 from captum_genomics._validate import check_int, check_layout
 from captum_genomics.attr._targets import per_example_targets, select_targets
-from captum_genomics.dna.codec import check_one_hot, decode, from_ncl
+from captum_genomics.dna.alphabet import n_value_of
+from captum_genomics.dna.codec import check_one_hot, codes_to_tensor, decode, from_ncl
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar
 from captum_genomics.gggp.population import EditBatch
 from captum_genomics.gggp.search import SearchSettings, search
-from captum_genomics.surrogates import SurrogateFit, _check_alpha, fit_surrogate
 
 LENGTH_POLICIES = ("pad_right", "pad_left", "variable")
+#: Per-locus reductions of :meth:`GGGPPerturbationExplainer.attribute` (IG's ``aggregate`` names).
+AGGREGATES = (None, "sum")
 
-__all__ = ["LENGTH_POLICIES", "ForwardScorer", "GGGPPerturbationExplainer", "dataset_one_hot"]
+__all__ = [
+    "AGGREGATES",
+    "LENGTH_POLICIES",
+    "ForwardScorer",
+    "GGGPPerturbationExplainer",
+    "dataset_one_hot",
+]
 
 
 def _example_target(target, index: int, n: int):
@@ -47,6 +59,10 @@ def _expand_args(args, n: int) -> tuple:
     )
 
 
+def _callable_name(func) -> str:
+    return str(getattr(func, "name", None) or getattr(func, "__name__", type(func).__name__))
+
+
 class ForwardScorer:
     """Scores edited sequences with a Captum-style ``forward_func`` (the GGGP scorer hook).
 
@@ -60,8 +76,8 @@ class ForwardScorer:
         Extra arguments; tensors with batch size 1 are expanded to the batch.
     layout : {"NCL", "NLC"}
         Layout ``forward_func`` expects.
-    n_value : float
-        Value of every channel at N (0 for SpliceAI, 0.25 for deepG).
+    n_value : float or {"zeros", "uniform"}
+        Value of every channel at N, padding included (0 for SpliceAI, 0.25 for deepG).
     dtype, device : torch dtype and device
         Of the one-hot batches.
     name : str, optional
@@ -74,7 +90,7 @@ class ForwardScorer:
         target=None,
         additional_forward_args: Any = None,
         layout: str = "NCL",
-        n_value: float = 0.0,
+        n_value: float | str = 0.0,
         dtype: torch.dtype = torch.float32,
         device: torch.device | str = "cpu",
         name: str | None = None,
@@ -83,17 +99,14 @@ class ForwardScorer:
         self.target = target
         self.additional_forward_args = additional_forward_args
         self.layout = check_layout(layout)
-        self.n_value = float(n_value)
+        self.n_value = n_value_of(n_value)
         self.dtype = dtype
         self.device = device
-        self.name = name or getattr(forward_func, "__name__", type(forward_func).__name__)
+        self.name = name or _callable_name(forward_func)
 
     def __call__(self, batch: EditBatch) -> np.ndarray:
         """``(n,)`` scores of the ``(n, W)`` edited sequences of ``batch``."""
-        codes = torch.from_numpy(batch.sequences.astype(np.int64))
-        x = torch.nn.functional.one_hot(codes, 5)[..., :4].to(self.dtype)
-        x[codes == 4] = self.n_value
-        x = from_ncl(x.permute(0, 2, 1), self.layout).to(self.device)
+        x = codes_to_tensor(batch.sequences, self.n_value, self.dtype, self.device, self.layout)
         with torch.no_grad():
             out = self.forward_func(x, *_expand_args(self.additional_forward_args, len(batch)))
         index = per_example_targets(self.target, len(out), out.device)
@@ -114,35 +127,49 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
     r"""Attributions from a grammar-guided local dataset and an interpretable surrogate.
 
     For each input sequence a GGGP search (:func:`captum_genomics.gggp.search`) grows a local
-    dataset of SNVs and indels whose model scores spread over the score range; a surrogate
-    (sparse linear or shallow tree) is fitted on edit-indicator features and its effects become
-    per-base attributions: the attribution of a base is minus the predicted score change when it
-    is edited (Captum's ``f(x) - f(x_perturbed)`` convention), placed on the observed base's
-    channel.
+    dataset of SNVs and indels whose scores spread over the score range; a surrogate (sparse
+    linear, shallow tree or any Captum ``Model``) is fitted on edit-indicator features and its
+    effects become per-base attributions: the attribution of a base is minus the predicted
+    score change when it is edited (Captum's ``f(x) - f(x_perturbed)`` convention), placed on
+    the observed base's channel.
+
+    The edited sequences are scored in one of two ways, chosen here (give exactly one):
+
+    - ``forward_func``: a model on one-hot batches in ``layout``. :meth:`attribute` and
+      :meth:`generate` take Captum's ``target`` and ``additional_forward_args``; edited
+      sequences are one-hot encoded with ``n_value`` at N (deletion padding included).
+    - ``scorer``: ``scorer(EditBatch) -> (n,)`` scores (a head reading ``batch.tracked``, an
+      exact incremental scorer, ...) that encodes the edited codes itself. ``target`` and
+      ``additional_forward_args`` are then refused (build them into the scorer). Captum's
+      base class needs a forward function: the explainer's ``forward_func`` attribute then
+      holds the scorer, which takes an :class:`~captum_genomics.gggp.EditBatch`, not a tensor.
 
     Parameters
     ----------
-    forward_func : callable
+    forward_func : callable, optional
         Model on one-hot batches in ``layout``.
     grammar : Grammar, optional
         Perturbation grammar (splice-site windows, region of interest, kinds, ...).
     settings : SearchSettings, optional
         Search settings and budgets (default: 10,000 evaluations, population 500).
-    surrogate : {"lasso", "tree"}
-        Surrogate model.
-    window : int
-        Feature window width in bases; 1 (default) gives one feature per base. Wider windows
-        pool the edits of neighbouring bases, so each effect rests on more edited sequences:
-        on a planted-motif CNN (8 sequences of 600 bp) windows of 5 raised the motif's AUPR
-        from 0.76 to 0.93 at 2,000 evaluations per sequence (0.80 to 0.91 at 10,000), at the
-        price of 5-base resolution.
+    interpretable_model : {"lasso", "tree"} or captum Model
+        The surrogate, as Lime's ``interpretable_model`` (``surrogate=`` is its deprecated
+        name): a name of :data:`~captum_genomics.surrogates.INTERPRETABLE_MODELS` or an unfitted
+        Captum ``Model`` such as ``SkLearnLasso(alpha=1e-3)`` (copied for each sequence, so
+        every :class:`~captum_genomics.surrogates.SurrogateFit` holds its own fitted model).
+    feature_width : int
+        Feature window width in bases (``window=`` is its deprecated name); 1 (default) gives
+        one feature per base. Wider windows pool the edits of neighbouring bases, so each
+        effect rests on more edited sequences: on a planted-motif CNN (8 sequences of 600 bp)
+        windows of 5 raised the motif's AUPR from 0.76 to 0.93 at 2,000 evaluations per
+        sequence (0.80 to 0.91 at 10,000), at the price of 5-base resolution.
     by_kind : bool
         One feature per unit kind and window.
     alpha : float or "auto"
-        Lasso penalty; "auto" (default) scales it to each dataset's scores
-        (:func:`captum_genomics.surrogates.auto_alpha`).
+        Penalty of the ``"lasso"`` surrogate; "auto" (default) scales it to each dataset's
+        scores (:func:`captum_genomics.surrogates.auto_alpha`).
     max_depth : int
-        Tree depth.
+        Depth of the ``"tree"`` surrogate.
     length_policy : {"pad_right", "pad_left", "variable"}
         How length-changing indels meet a fixed-length model.  ``"pad_right"`` (default) pads
         deletions with N and trims insertions at the right end so inputs keep length ``L``;
@@ -151,44 +178,82 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         that is trimmed: SpliceAI with 5,000 N flanks works with either padding policy;
         fixed-window CNNs (deepG) want the end farther from the motif.
     layout : {"NCL", "NLC"}
-        Layout of inputs and of ``forward_func``.
+        Layout of inputs and attributions, and of ``forward_func``'s input.
     model_name : str, optional
-        Recorded in each dataset's provenance.
+        Recorded in each dataset's provenance (default: the name of ``forward_func`` or
+        ``scorer``).
+    scorer : callable, optional
+        ``scorer(EditBatch) -> (n,)`` scores, instead of ``forward_func``.
+    n_value : float or {"zeros", "uniform"}, optional
+        Channel value of N in the one-hot sequences given to ``forward_func``, the N that pads
+        deletions included. Default 0.0 (``"zeros"``: SpliceAI's all-zero N); deepG models
+        want 0.25 (``"uniform"``). Inputs holding N columns of another value are refused
+        (every edited sequence would encode their N differently from the input). Not used
+        with a ``scorer``, which encodes sequences itself: giving both is an error.
+
+    Attributes
+    ----------
+    scorer : callable or None
+        The scorer given at construction (``None`` with ``forward_func``).
+    n_value : float or None
+        N channel value for ``forward_func`` (``None`` with a scorer).
     """
 
+    @renamed_arguments(surrogate="interpretable_model", window="feature_width")
     def __init__(
         self,
-        forward_func: Callable,
+        forward_func: Callable | None = None,
         grammar: Grammar | None = None,
         settings: SearchSettings | None = None,
-        surrogate: str = "lasso",
-        window: int = 1,
+        interpretable_model: str | Model = "lasso",
+        feature_width: int = 1,
         by_kind: bool = False,
         alpha: float | str = "auto",
         max_depth: int = 4,
         length_policy: str = "pad_right",
         layout: str = "NCL",
         model_name: str | None = None,
+        *,
+        scorer: Callable[[EditBatch], Any] | None = None,
+        n_value: float | str | None = None,
     ) -> None:
-        super().__init__(forward_func)
+        if forward_func is None and scorer is None:
+            raise TypeError(
+                "give forward_func= (a model on one-hot tensors) or scorer= (scorer(EditBatch) "
+                "-> scores)"
+            )
+        if forward_func is not None and scorer is not None:
+            raise ValueError(
+                "give forward_func= or scorer=, not both: a scorer replaces the forward "
+                "function (wrap the model in the scorer, or drop the scorer)"
+            )
+        scoring = forward_func if scorer is None else scorer
+        if not callable(scoring):
+            raise TypeError(f"{'forward_func' if scorer is None else 'scorer'} must be callable")
+        if scorer is not None and n_value is not None:
+            raise ValueError(
+                "n_value only encodes the inputs of forward_func; a scorer receives the edited "
+                "codes (EditBatch.sequences) and encodes N itself: drop n_value"
+            )
+        super().__init__(scoring)
         if length_policy not in LENGTH_POLICIES:
             raise ValueError(
                 f"length_policy must be one of {LENGTH_POLICIES}, got {length_policy!r}"
             )
-        if surrogate not in ("lasso", "tree"):
-            raise ValueError(f"surrogate must be 'lasso' or 'tree', got {surrogate!r}")
+        self.scorer = scorer
+        self.n_value = (
+            None if scorer is not None else n_value_of(0.0 if n_value is None else n_value)
+        )
         self.grammar = grammar or Grammar()
         self.settings = settings or SearchSettings(max_evaluations=10_000)
-        self.surrogate = surrogate
-        self.window = int(window)
+        self.interpretable_model = surrogates._check_interpretable_model(interpretable_model)
+        self.feature_width = check_int(feature_width, "feature_width")
         self.by_kind = bool(by_kind)
-        self.alpha = _check_alpha(alpha)
+        self.alpha = surrogates._check_alpha(alpha)
         self.max_depth = int(max_depth)
         self.length_policy = length_policy
         self.layout = check_layout(layout)
-        self.model_name = model_name or getattr(
-            forward_func, "__name__", type(forward_func).__name__
-        )
+        self.model_name = model_name or _callable_name(scoring)
 
     @property
     def multiplies_by_inputs(self) -> bool:
@@ -213,6 +278,33 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
             changes["trim"] = "right" if self.length_policy == "pad_right" else "left"
         return dataclasses.replace(self.settings, **changes)
 
+    def _check_scoring_arguments(self, target, additional_forward_args, scorer) -> None:
+        """Refuse ``target`` / ``additional_forward_args`` that a scorer would never see."""
+        if scorer is None and self.scorer is not None:
+            for name, value in (
+                ("target", target),
+                ("additional_forward_args", additional_forward_args),
+            ):
+                if value is not None:
+                    raise ValueError(
+                        f"this explainer scores with its scorer, which takes no {name}: build "
+                        f"the output choice into the scorer, or construct the explainer with "
+                        f"forward_func= to pass {name}="
+                    )
+
+    def _check_n_columns(self, x: torch.Tensor) -> None:
+        """Refuse N columns of ``x`` (``(1, 4, L)``) that ``n_value`` would re-encode."""
+        is_n = (x == 0).all(dim=1) | (x == 0.25).all(dim=1)
+        other = is_n & ~(x == self.n_value).all(dim=1)
+        if bool(other.any()):
+            position = int(other.nonzero()[0, 1])
+            value = float(x[0, 0, position])
+            raise ValueError(
+                f"inputs hold N columns of {value:g} (first at position {position}) but "
+                f"n_value={self.n_value:g}: every edited sequence would encode N differently "
+                f"from the input; pass n_value={value:g} (0.25 for deepG models, 0 for SpliceAI)"
+            )
+
     def generate(
         self,
         inputs: torch.Tensor,
@@ -233,16 +325,18 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         inputs : torch.Tensor
             ``(1, 4, L)`` one-hot (``(1, L, 4)`` for ``layout="NLC"``).
         target : int, tuple or None
-            Output index scored (Captum's ``target``).
+            Output index scored (Captum's ``target``); ``forward_func`` explainers only.
         additional_forward_args : any, optional
-            Extra ``forward_func`` arguments.
+            Extra ``forward_func`` arguments; ``forward_func`` explainers only.
         seed : int
             Search seed.
         tracked : sequence of int
             Reference positions followed through indels into ``EditBatch.tracked``.
         scorer : callable, optional
-            Replaces the forward-function scorer (e.g. a head reading ``batch.tracked``, or an
-            exact incremental scorer).
+            Deprecated (removed in 0.3.0): give the scorer at construction,
+            ``GGGPPerturbationExplainer(scorer=...)``. Until then it warns and replaces this
+            explainer's scoring for the call (``target``, ``additional_forward_args`` and
+            ``n_value`` are then unused).
         n_samples : int, optional
             Budget of model evaluations for this call (Lime's name); overrides
             ``settings.max_evaluations``. The other budgets of ``settings`` still apply, and
@@ -259,49 +353,96 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
             Phenotypes, model inputs, scores, generations, fitness and provenance (seed,
             settings, grammar, model name, scorer).
         """
+        if scorer is not None:
+            warn_deprecated("generate(scorer=...)", "GGGPPerturbationExplainer(scorer=...)")
+        self._check_scoring_arguments(target, additional_forward_args, scorer)
+        return self._generate(
+            inputs,
+            target,
+            additional_forward_args,
+            scorer,
+            seed,
+            tracked,
+            n_samples,
+            perturbations_per_eval,
+            show_progress,
+        )
+
+    def _generate(
+        self,
+        inputs,
+        target,
+        additional_forward_args,
+        scorer,
+        seed,
+        tracked,
+        n_samples,
+        perturbations_per_eval,
+        show_progress,
+    ) -> LocalDataset:
         x = check_one_hot(inputs, self.layout)
         if x.shape[0] != 1:
             raise ValueError(
                 f"generate explains one sequence, got a batch of {x.shape[0]}; pass inputs[i:i+1]"
             )
-        if scorer is None:
-            n_value = 0.25 if bool((x[0] == 0.25).all(dim=0).any()) else 0.0
+        reference = decode(x)[0]
+        if scorer is None and self.scorer is not None:
+            scorer = self.scorer
+        elif scorer is None:
+            self._check_n_columns(x)
             scorer = ForwardScorer(
                 self.forward_func,
                 target,
                 additional_forward_args,
                 self.layout,
-                n_value,
+                self.n_value,
                 x.dtype,
                 x.device,
                 self.model_name,
             )
         result = search(
-            decode(x)[0],
+            reference,
             scorer,
             grammar=self.grammar,
             settings=self._settings_for(x.shape[2], n_samples, perturbations_per_eval),
             tracked=tracked,
             seed=seed,
-            progress=show_progress,
+            show_progress=show_progress,
         )
         dataset = LocalDataset.from_search(result)
         dataset.provenance["model"] = self.model_name
         dataset.provenance["length_policy"] = self.length_policy
         return dataset
 
-    def fit(self, dataset: LocalDataset, seed: int = 0) -> SurrogateFit:
-        """Fit this explainer's surrogate on a local dataset (held-out fidelity included)."""
-        return fit_surrogate(
+    def fit_surrogate(self, dataset: LocalDataset, seed: int = 0) -> surrogates.SurrogateFit:
+        """Fit this explainer's surrogate on a local dataset (held-out fidelity included).
+
+        Parameters
+        ----------
+        dataset : LocalDataset
+            ``n`` scored perturbations, e.g. from :meth:`generate`.
+        seed : int
+            Seed of the held-out split and of the tree.
+
+        Returns
+        -------
+        SurrogateFit
+            The fitted ``interpretable_model`` (a copy when it is a Captum ``Model``), its
+            features, effects and held-out fidelity.
+        """
+        model = self.interpretable_model
+        return surrogates.fit_surrogate(
             dataset,
             self.grammar,
-            self.surrogate,
-            window=self.window,
+            copy.deepcopy(model) if isinstance(model, Model) else model,
+            feature_width=self.feature_width,
             by_kind=self.by_kind,
             alpha=self.alpha,
             max_depth=self.max_depth,
             seed=seed,
         )
+
+    fit = renamed(fit_surrogate, "GGGPPerturbationExplainer.fit")
 
     @log_usage()
     def attribute(
@@ -315,9 +456,10 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         scorer: Callable[[EditBatch], Any] | None = None,
         n_samples: int | None = None,
         perturbations_per_eval: int | None = None,
-        per_locus: bool = False,
+        aggregate: str | None = None,
         return_surrogate: bool = False,
         show_progress: bool = False,
+        per_locus: bool | None = None,
     ):
         """Attribute each input sequence by its own local dataset and surrogate.
 
@@ -328,44 +470,63 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
             searched separately with the same ``seed``.
         target : int, tuple, list, torch.Tensor or None
             As in Captum's Lime: an int (2-d outputs) or tuple (more dimensions) for every
-            sequence, or a list / tensor of ``N`` targets, one per sequence.
+            sequence, or a list / tensor of ``N`` targets, one per sequence. ``forward_func``
+            explainers only.
         additional_forward_args : any, optional
             As in Lime: tensors (and lists) whose first dimension is ``N`` are split per
-            sequence; other arguments go unchanged to every call.
+            sequence; other arguments go unchanged to every call. ``forward_func`` explainers
+            only.
         seed, tracked, scorer, n_samples, perturbations_per_eval, show_progress
-            As in :meth:`generate`; ``n_samples`` is the budget per sequence.
-        per_locus : bool
-            Return ``(N, L)`` per-base scores instead of input-shaped attributions.
+            As in :meth:`generate` (``scorer`` is deprecated there too); ``n_samples`` is the
+            budget per sequence.
+        aggregate : {None, "sum"}
+            ``None``: attributions shaped like ``inputs``. ``"sum"``: the per-locus total,
+            ``(N, L)``: the surrogate's per-base attribution, which equals the channel sum of
+            the input-shaped attributions wherever the input holds a base (at an N column
+            those are 0, the per-locus total keeps the effect of editing the N).
         return_surrogate : bool
             Also return the ``N`` :class:`~captum_genomics.surrogates.SurrogateFit` objects
             (with held-out fidelity).
+        per_locus : bool, optional
+            Deprecated (removed in 0.3.0): ``per_locus=True`` is ``aggregate="sum"``.
 
         Returns
         -------
         torch.Tensor or (torch.Tensor, list of SurrogateFit)
             Attributions shaped like ``inputs`` (or ``(N, L)``), same dtype and device.
         """
+        if scorer is not None:
+            warn_deprecated(
+                "attribute(scorer=...)", "GGGPPerturbationExplainer(scorer=...)", stacklevel=4
+            )
+        if per_locus is not None:
+            if aggregate is not None:
+                raise TypeError("got both per_locus and its replacement aggregate; pass aggregate")
+            warn_deprecated("attribute(per_locus=...)", 'aggregate="sum"', stacklevel=4)
+            aggregate = "sum" if per_locus else None
+        if aggregate not in AGGREGATES:
+            raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
+        self._check_scoring_arguments(target, additional_forward_args, scorer)
         x = check_one_hot(inputs, self.layout)
         n = x.shape[0]
         maps, fits = [], []
         for i in range(n):
-            one = from_ncl(x[i : i + 1], self.layout)
-            dataset = self.generate(
-                one,
+            dataset = self._generate(
+                from_ncl(x[i : i + 1], self.layout),
                 _example_target(target, i, n),
                 _select_example(additional_forward_args, i, n),
-                seed=seed,
-                tracked=tracked,
-                scorer=scorer,
-                n_samples=n_samples,
-                perturbations_per_eval=perturbations_per_eval,
-                show_progress=show_progress,
+                scorer,
+                seed,
+                tracked,
+                n_samples,
+                perturbations_per_eval,
+                show_progress,
             )
-            fit = self.fit(dataset, seed=seed)
+            fit = self.fit_surrogate(dataset, seed=seed)
             fits.append(fit)
             maps.append(torch.as_tensor(fit.per_position(), dtype=x.dtype, device=x.device))
         per_base = torch.stack(maps)
-        if per_locus:
+        if aggregate == "sum":
             out = per_base
         else:
             observed = (x == 1).to(x.dtype)

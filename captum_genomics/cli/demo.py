@@ -115,7 +115,7 @@ def demo(
     summary = {"balanced_accuracy": accuracy, "baselines": results}
     if gggp_samples:
         start = time.perf_counter()
-        explainer = GGGPPerturbationExplainer(model, window=GGGP_WINDOW)
+        explainer = GGGPPerturbationExplainer(model, feature_width=GGGP_WINDOW)
         attr, fits = explainer.attribute(x, target=1, seed=seed, n_samples=gggp_samples,
                                          return_surrogate=True)
         seconds = time.perf_counter() - start

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from .._deprecation import renamed_arguments
 from .archive import Archive, Binning
 from .fitness import FitnessFunction, get_fitness
 from .grammar import Grammar, SearchSpace
@@ -182,8 +183,8 @@ class Evaluator:
         Fixed model input length, or ``None``.
     trim : {"right", "left"}
         Padding or trimming end for a fixed length.
-    progress : tqdm.tqdm or None
-        Progress bar advanced by each new evaluation.
+    progress_bar : tqdm.tqdm or None
+        Progress bar advanced by each new evaluation (``progress=`` is its deprecated name).
 
     Attributes
     ----------
@@ -195,6 +196,7 @@ class Evaluator:
         Lookups answered by the cache.
     """
 
+    @renamed_arguments(progress="progress_bar")
     def __init__(
         self,
         space: SearchSpace,
@@ -203,7 +205,7 @@ class Evaluator:
         batch_size: int = 256,
         sequence_length: int | None = None,
         trim: str = "right",
-        progress=None,
+        progress_bar=None,
     ) -> None:
         if not callable(scorer):
             raise TypeError(
@@ -215,7 +217,7 @@ class Evaluator:
         self.batch_size = int(batch_size)
         self.sequence_length = sequence_length
         self.trim = trim
-        self.progress = progress
+        self.progress_bar = progress_bar
         self.cache: dict[bytes, float] = {}
         self.evaluations = 0
         self.cache_hits = 0
@@ -308,8 +310,8 @@ class Evaluator:
             for i, s in zip(idx, scores):
                 self.cache[keys[i]] = float(s)
             self.evaluations += idx.size
-            if self.progress is not None:
-                self.progress.update(idx.size)
+            if self.progress_bar is not None:
+                self.progress_bar.update(idx.size)
         scores = np.array([self.cache.get(k, math.nan) for k in keys], dtype=float)
         return scores, keys, ~np.isnan(scores)
 
@@ -456,6 +458,7 @@ def _rng(seed: SeedLike) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
+@renamed_arguments(progress="show_progress")
 def search(
     reference,
     scorer: Scorer,
@@ -464,7 +467,7 @@ def search(
     settings: SearchSettings | None = None,
     tracked=(),
     seed: SeedLike = 0,
-    progress: bool = False,
+    show_progress: bool = False,
 ) -> SearchResult:
     """Grow an archive of perturbations of ``reference`` whose scores spread over the range.
 
@@ -487,8 +490,8 @@ def search(
         ``(T,)`` reference positions (e.g. splice sites) followed into ``EditBatch.tracked``.
     seed : int or numpy.random.Generator
         Randomness source.
-    progress : bool
-        Show a tqdm progress bar of evaluations.
+    show_progress : bool
+        Show a tqdm progress bar of evaluations (``progress=`` is its deprecated name).
 
     Returns
     -------
@@ -508,7 +511,10 @@ def search(
         settings.min_per_bin,
     )
     bar = tqdm(
-        total=settings.max_evaluations, disable=not progress, desc="GGGP evaluations", unit="seq"
+        total=settings.max_evaluations,
+        disable=not show_progress,
+        desc="GGGP evaluations",
+        unit="seq",
     )
     evaluator = Evaluator(
         space, scorer, tracked, settings.batch_size, settings.sequence_length, settings.trim, bar

@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from captum._utils.models.linear_model import SkLearnLasso
 
 from captum_genomics.attr.gggp import (
     ForwardScorer,
@@ -11,7 +12,7 @@ from captum_genomics.attr.gggp import (
 )
 from captum_genomics.dna.codec import decode, one_hot
 from captum_genomics.gggp.dataset import LocalDataset
-from captum_genomics.gggp.grammar import Grammar
+from captum_genomics.gggp.grammar import Deletion, Grammar
 from captum_genomics.gggp.population import apply_population, parse_phenotypes
 from captum_genomics.gggp.search import SearchSettings
 
@@ -80,22 +81,44 @@ def test_attributions_sit_on_observed_bases_and_find_the_motifs(inputs, attribut
 def test_same_seed_same_attributions(inputs, attributed):
     again = _explainer().attribute(inputs, target=0)
     torch.testing.assert_close(again, attributed[0])
-    locus = _explainer().attribute(inputs, target=0, per_locus=True)
+    locus = _explainer().attribute(inputs, target=0, aggregate="sum")
     assert locus.shape == (1, 200)
     torch.testing.assert_close(locus, attributed[0].sum(dim=1))
+    with pytest.warns(DeprecationWarning, match='per_locus.*aggregate="sum"'):
+        old = _explainer().attribute(inputs, target=0, per_locus=True)
+    torch.testing.assert_close(old, locus)
+    with pytest.raises(TypeError, match="per_locus and its replacement aggregate"):
+        _explainer().attribute(inputs, target=0, per_locus=True, aggregate="sum")
+    with pytest.raises(ValueError, match="aggregate must be one of"):
+        _explainer().attribute(inputs, target=0, aggregate="mean")
 
 
 def test_nlc_layout_and_tree_surrogate(inputs):
-    nlc = inputs.permute(0, 2, 1).contiguous()
-    exp = _explainer(
-        layout="NLC",
-        surrogate="tree",
-        settings=SearchSettings(max_evaluations=400, population_size=100),
+    settings = SearchSettings(max_evaluations=400, population_size=100)
+    ncl, fits = _explainer(interpretable_model="tree", settings=settings).attribute(
+        inputs, target=0, return_surrogate=True
     )
-    nlc_model = exp.forward_func
-    exp.forward_func = lambda x: nlc_model(x.permute(0, 2, 1))
-    attr = exp.attribute(nlc, target=0)
-    assert attr.shape == nlc.shape
+    model = MotifNet()
+    exp = GGGPPerturbationExplainer(
+        lambda x: model(x.permute(0, 2, 1)),
+        grammar=GRAMMAR,
+        interpretable_model="tree",
+        layout="NLC",
+        settings=settings,
+    )
+    nlc = exp.attribute(inputs.permute(0, 2, 1).contiguous(), target=0)
+    # the same search and tree, only transposed
+    torch.testing.assert_close(nlc, ncl.permute(0, 2, 1), rtol=0, atol=0)
+    # the tree's map is minus its signed importances, on the observed base of each position
+    expected = -torch.as_tensor(fits[0].effects, dtype=torch.float32)
+    per_base = ncl.sum(dim=1)[0]
+    torch.testing.assert_close(per_base[torch.as_tensor(fits[0].spec.starts)], expected)
+    torch.testing.assert_close(ncl, inputs * per_base)
+    # one feature per base: impurity importances sum to 1, a depth-4 tree splits <= 15 times
+    assert per_base.abs().sum().item() == pytest.approx(1.0, rel=1e-5)
+    assert 0 < int((per_base != 0).sum()) <= 15
+    editable = torch.as_tensor(~GRAMMAR.bind(_reference()).forbidden)
+    assert (per_base[~editable] == 0).all()
 
 
 def test_generate_dataset_round_trip(inputs, tmp_path):
@@ -187,3 +210,131 @@ def test_lime_style_budget_and_batch_arguments(inputs):
             exp.generate(inputs, target=0, n_samples=bad)
     with pytest.raises(ValueError, match="perturbations_per_eval must be >= 1, got 0"):
         exp.generate(inputs, target=0, perturbations_per_eval=0)
+
+
+def test_forward_func_or_scorer_chosen_at_construction(inputs):
+    scorer = ForwardScorer(MotifNet(), 0, name="motif_scorer")
+    with pytest.raises(TypeError, match="give forward_func= .* or scorer="):
+        GGGPPerturbationExplainer(grammar=GRAMMAR)
+    with pytest.raises(ValueError, match="not both"):
+        GGGPPerturbationExplainer(MotifNet(), scorer=scorer)
+    with pytest.raises(ValueError, match="a scorer receives the edited codes"):
+        GGGPPerturbationExplainer(scorer=scorer, n_value=0.25)
+    with pytest.raises(TypeError, match="scorer must be callable"):
+        GGGPPerturbationExplainer(scorer="motif")
+    by_scorer = GGGPPerturbationExplainer(
+        scorer=scorer,
+        grammar=GRAMMAR,
+        settings=SearchSettings(max_evaluations=300, population_size=100),
+    )
+    assert by_scorer.forward_func is scorer and by_scorer.model_name == "motif_scorer"
+    assert by_scorer.n_value is None
+    by_model = _explainer(settings=SearchSettings(max_evaluations=300, population_size=100))
+    # a scorer that selects output 0 is the model with target=0: same search, same map
+    torch.testing.assert_close(by_scorer.attribute(inputs), by_model.attribute(inputs, target=0))
+    data = by_scorer.generate(inputs, seed=1)
+    assert data.provenance["scorer"] == "motif_scorer"
+    np.testing.assert_allclose(data.scores, MotifNet()(dataset_one_hot(data))[:, 0].numpy(),
+                               rtol=1e-5, atol=1e-6)  # fmt: skip
+    for call in (by_scorer.generate, by_scorer.attribute):
+        with pytest.raises(ValueError, match="scorer, which takes no target"):
+            call(inputs, target=0)
+        with pytest.raises(ValueError, match="takes no additional_forward_args"):
+            call(inputs, additional_forward_args=(torch.ones(1),))
+
+
+def test_a_per_call_scorer_is_deprecated_and_behaves_as_before(inputs):
+    settings = SearchSettings(max_evaluations=200, population_size=50)
+    scorer = ForwardScorer(MotifNet(), 1, name="complement")
+    calls = []
+
+    def never(x):
+        calls.append(x)
+        return MotifNet()(x)
+
+    exp = GGGPPerturbationExplainer(never, grammar=GRAMMAR, settings=settings)
+    with pytest.warns(DeprecationWarning, match=r"generate\(scorer=.*GGGPPerturbation"):
+        old = exp.generate(inputs, scorer=scorer, seed=2)
+    with pytest.warns(DeprecationWarning, match=r"attribute\(scorer=.*GGGPPerturbation"):
+        old_attr = exp.attribute(inputs, scorer=scorer, seed=2)
+    assert not calls  # the per-call scorer replaced the forward function, as before
+    new_exp = GGGPPerturbationExplainer(scorer=scorer, grammar=GRAMMAR, settings=settings)
+    new = new_exp.generate(inputs, seed=2)
+    assert new.phenotypes == old.phenotypes
+    np.testing.assert_array_equal(new.scores, old.scores)
+    torch.testing.assert_close(new_exp.attribute(inputs, seed=2), old_attr)
+
+
+class RecordingNLC(torch.nn.Module):
+    """An (N, L, 4) model (deepG's layout) that keeps every batch it scores."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append(x.clone())
+        return MotifNet()(x.permute(0, 2, 1))
+
+
+@pytest.mark.parametrize("n_value, expected", [(None, 0.0), (0.25, 0.25), ("uniform", 0.25)])
+def test_indel_padding_uses_the_n_value_given(inputs, n_value, expected):
+    model = RecordingNLC()
+    kw = {} if n_value is None else {"n_value": n_value}
+    exp = GGGPPerturbationExplainer(
+        model,
+        grammar=Grammar(kinds=(Deletion(),), roi=(80, 120), max_distance=60),
+        layout="NLC",
+        settings=SearchSettings(max_evaluations=100, population_size=50),
+        **kw,
+    )
+    assert exp.n_value == expected
+    exp.generate(inputs.permute(0, 2, 1).contiguous(), target=0)
+    x = torch.cat(model.seen)  # (n, L, 4); the input holds no N, deletions pad the right end
+    padded = ~((x == 0) | (x == 1)).all(dim=2) | (x.sum(dim=2) != 1)
+    assert padded[:, -1].sum() > 10  # most batches hold deletions
+    assert (padded[:, :-1] <= padded[:, 1:]).all()  # padding is a right-end suffix
+    torch.testing.assert_close(x[padded], torch.full((int(padded.sum()), 4), expected))
+
+
+def test_input_n_columns_must_match_n_value(inputs):
+    x = inputs.clone()
+    x[:, :, 5] = 0.25  # a deepG-style N
+    settings = SearchSettings(max_evaluations=60, population_size=20, initial_min_delta=0.0)
+    refused = r"N columns of 0.25 \(first at position 5\).*pass n_value=0.25"
+    with pytest.raises(ValueError, match=refused):
+        _explainer(settings=settings).generate(x, target=0)
+    uniform = _explainer(settings=settings, n_value=0.25)
+    data = uniform.generate(x, target=0)  # the reference is scored as given
+    assert data.provenance["original_score"] == pytest.approx(float(MotifNet()(x)[0, 0]))
+    zeros = inputs.clone()
+    zeros[:, :, 5] = 0.0
+    with pytest.raises(ValueError, match=r"N columns of 0 .*but n_value=0.25.*n_value=0 "):
+        uniform.generate(zeros, target=0)
+    with pytest.raises(ValueError, match="n_policy must be one of"):
+        _explainer(n_value="quarter")
+
+
+def test_captum_model_as_interpretable_model_and_old_names(inputs, attributed):
+    attr, fits = attributed
+    lasso = SkLearnLasso(alpha=fits[0].alpha, max_iter=10_000)
+    exp = _explainer(interpretable_model=lasso)
+    again, again_fits = exp.attribute(inputs, target=0, return_surrogate=True)
+    # the named "lasso" is Captum's SkLearnLasso at the automatic penalty: the same map
+    torch.testing.assert_close(again, attr)
+    assert again_fits[0].model is not lasso and isinstance(again_fits[0].model, SkLearnLasso)
+    with pytest.raises(ValueError, match="interpretable_model must be"):
+        _explainer(interpretable_model="forest")
+    with pytest.warns(DeprecationWarning) as caught:
+        old = _explainer(surrogate="tree", window=3)
+    assert {str(w.message).split(" is ")[0] for w in caught} == {
+        "GGGPPerturbationExplainer.__init__(surrogate=...)",
+        "GGGPPerturbationExplainer.__init__(window=...)",
+    }
+    assert old.interpretable_model == "tree" and old.feature_width == 3
+    data = _explainer(settings=SearchSettings(max_evaluations=300, population_size=100)).generate(
+        inputs, target=0
+    )
+    with pytest.warns(DeprecationWarning, match="fit is deprecated.*fit_surrogate"):
+        by_old_name = exp.fit(data)
+    np.testing.assert_array_equal(by_old_name.effects, exp.fit_surrogate(data).effects)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from captum_genomics.gggp.archive import archive_quality
 from captum_genomics.gggp.grammar import Grammar
 from captum_genomics.gggp.population import format_phenotypes
-from captum_genomics.gggp.search import SearchSettings, search
+from captum_genomics.gggp.search import Evaluator, SearchSettings, search
 
 GRAMMAR = Grammar(roi=(180, 220), max_distance=60)
 
@@ -177,3 +177,17 @@ def test_bad_scorers_and_settings(reference):
         SearchSettings(strategy="greedy", max_generations=1)
     with pytest.raises(ValueError, match="settings="):
         search(reference, lambda b: np.zeros(len(b)))
+
+
+def test_show_progress_and_its_old_name(reference, make_scorer, capsys):
+    settings = SearchSettings(max_evaluations=60, population_size=20)
+    shown = search(reference, make_scorer(), settings=settings, seed=5, show_progress=True)
+    assert "GGGP evaluations" in capsys.readouterr().err
+    with pytest.warns(DeprecationWarning, match=r"search\(progress=...\).*show_progress="):
+        old = search(reference, make_scorer(), settings=settings, seed=5, progress=False)
+    assert "GGGP evaluations" not in capsys.readouterr().err
+    np.testing.assert_array_equal(old.archive.entries()[1], shown.archive.entries()[1])
+    space = GRAMMAR.bind(reference)
+    with pytest.warns(DeprecationWarning, match=r"progress=.*progress_bar="):
+        evaluator = Evaluator(space, make_scorer(), progress=None)
+    assert evaluator.progress_bar is None
