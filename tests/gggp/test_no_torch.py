@@ -1,9 +1,10 @@
 """``captum_genomics/gggp/`` is numpy only: no module of it reaches torch through its imports.
 
 A static check over the source (no import runs): every ``import`` in a gggp module, including
-those inside functions, is followed through the ``captum_genomics`` modules it names, and the
-sub-packages that hold them, until it reaches a third-party module. ``captum_genomics/__init__``
-itself is not followed (it re-exports the whole public API, torch explainers included).
+those inside functions, is followed through the ``captum_genomics`` modules it names until it
+reaches a third-party module. The ``__init__`` files of the packages that hold those modules are
+not followed: ``captum_genomics/__init__`` and ``dna/__init__`` re-export the public API, torch
+encoders included, while the modules gggp names (e.g. ``dna.alphabet``) are numpy only.
 """
 
 from __future__ import annotations
@@ -57,9 +58,8 @@ def _imported(module: str, path: Path) -> set[str]:
 
 
 def _loaded(name: str, package: str) -> list[str]:
-    """First-party modules run by importing ``name``: its sub-packages (not the root), itself."""
-    parts = name.split(".")
-    return [".".join(parts[:i]) for i in range(2, len(parts) + 1)] if parts[0] == package else []
+    """The first-party module ``name`` names (the packages holding it are not followed)."""
+    return [name] if name.split(".")[0] == package and name != package else []
 
 
 def torch_chain(module: str, root: Path = ROOT, package: str = PACKAGE) -> list[str] | None:
