@@ -33,9 +33,9 @@ from captum_genomics.aggregate import (
     rolling_mean,
 )
 from captum_genomics.annotations import Interval, filter_intervals, read_bed, read_gff3
+from captum_genomics.attr.baselines import make_baselines
 from captum_genomics.attr.gggp import GGGPPerturbationExplainer
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
-from captum_genomics.baselines import make_baselines
 from captum_genomics.example_data import TUBB8, example_fasta_path, tubb8_sequence
 from captum_genomics.gggp.archive import archive_quality
 from captum_genomics.gggp.dataset import LocalDataset

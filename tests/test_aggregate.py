@@ -124,7 +124,7 @@ def test_observed_picks_the_observed_channel(shape):
 
 def test_locus_scores_errors():
     a = torch.zeros(2, 4, 5)
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match="aggregate must be one of"):
         locus_scores(a, "mean")
     with pytest.raises(ValueError, match="needs the one-hot inputs"):
         locus_scores(a, "observed")
