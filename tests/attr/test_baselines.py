@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from captum_genomics import dinucleotide_shuffle, make_baselines, one_hot
+import captum_genomics.attr.baselines
+from captum_genomics import (
+    GenomicIntegratedGradients,
+    check_one_hot,
+    dinucleotide_shuffle,
+    make_baselines,
+    one_hot,
+)
+from captum_genomics.attr.baselines import nearest_sequences
 
 X = one_hot(["ACGTTGCAAGGT", "TTTTACGCGCAA"])  # (2, 4, 12)
 
@@ -66,3 +74,54 @@ def test_bad_specs_name_the_problem():
         make_baselines((0.0, 0.25), X)
     with pytest.raises(ValueError, match="NLC"):
         make_baselines("uniform", np.zeros((2, 12, 4), dtype=np.float32))
+
+
+def test_noisy_inputs_are_shuffled_as_their_nearest_sequences():
+    with_n = torch.cat([X, one_hot(["ACGTNNACGTAC"], n_policy="uniform")])  # (3, 4, 12)
+    torch.testing.assert_close(nearest_sequences(with_n), with_n, atol=0, rtol=0)
+    noise = 0.1 * torch.randn(with_n.shape, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(nearest_sequences(with_n + noise), with_n, atol=0, rtol=0)
+    clean = make_baselines("shuffle", with_n, n_shuffles=4, seed=2)
+    torch.testing.assert_close(make_baselines("shuffle", with_n + noise, n_shuffles=4, seed=2),
+                               clean, atol=0, rtol=0)
+    # a column is read as its nearest: a base, the all-zero N or the all-0.25 N column
+    columns = torch.tensor([[0.6, 0.2, 0.1, 0.0], [0.05, -0.1, 0.1, 0.0],
+                            [0.3, 0.2, 0.3, 0.2], [0.1, 0.2, 0.9, 0.3]]).T.unsqueeze(0)
+    expected = torch.tensor([[1.0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0]]).T
+    torch.testing.assert_close(nearest_sequences(columns)[0], expected, atol=0, rtol=0)
+    # one N encoding per sequence, that of most N columns
+    two_quarters = torch.cat([columns, columns[..., 2:3]], dim=2)
+    assert torch.all(nearest_sequences(two_quarters)[0, :, [1, 2, 4]] == 0.25)
+
+
+def test_explainers_validate_the_inputs_once(monkeypatch):
+    import captum_genomics.attr.baselines as baselines_module
+    import captum_genomics.attr.integrated_gradients as ig_module
+
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return check_one_hot(*args, **kwargs)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the explainer validates its inputs itself")
+
+    monkeypatch.setattr(ig_module, "check_one_hot", counted)
+    monkeypatch.setattr(baselines_module, "check_one_hot", refused)
+    ig = GenomicIntegratedGradients(lambda inp: inp[:, 0].sum(dim=1))
+    attr = ig.attribute(X, baselines="shuffle", n_shuffles=3, n_steps=4)
+    assert len(calls) == 1
+    # a linear model: completeness is exact, against the shuffles of X
+    expected = X[:, 0].sum(dim=1) - dinucleotide_shuffle(X, 3)[:, :, 0].sum(dim=2).mean(dim=1)
+    torch.testing.assert_close(attr.sum(dim=(1, 2)), expected)
+
+
+@pytest.mark.parametrize("name", ["BASELINE_NAMES", "BaselineSpec", "make_baselines"])
+def test_old_module_forwards_with_a_warning(name):
+    import captum_genomics.baselines as old
+
+    with pytest.warns(DeprecationWarning, match=rf"captum_genomics\.baselines\.{name} .*"
+                                                rf"captum_genomics\.attr\.baselines\.{name}"):
+        forwarded = getattr(old, name)
+    assert forwarded is getattr(captum_genomics.attr.baselines, name)

@@ -140,6 +140,19 @@ def test_window_errors_name_the_fix():
             x, output_window=3, receptive_field=1)
 
 
+def test_window_keyword_is_the_deprecated_name_of_output_window():
+    model = SameCNN(1, 0).double()
+    x = random_one_hot(1, 30, 0)
+    ig = GenomicIntegratedGradients(model)
+    new = ig.attribute(x, target=0, output_window=(10, 12), receptive_field=2)
+    with pytest.warns(DeprecationWarning, match=r"attribute\(window=...\).*output_window="):
+        old = ig.attribute(x, target=0, window=(10, 12), receptive_field=2)
+    torch.testing.assert_close(old, new, atol=0, rtol=0)
+    assert torch.all(new[..., :8] == 0) and new[..., 8:14].abs().sum() > 0
+    with pytest.raises(TypeError, match="both 'window' and its new name 'output_window'"):
+        ig.attribute(x, target=0, window=3, output_window=3, receptive_field=2)
+
+
 def deep_model(seed: int) -> DeepGCNN:
     torch.manual_seed(seed)
     return DeepGCNN(None, filters=(6, 8, 8), kernel_sizes=(5, 3, 3), pool_sizes=(2, 1, 2),
