@@ -39,7 +39,8 @@ def check_positive_number(value, name: str) -> float:
     ValueError
         If ``value`` is not a real number or not above zero.
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+    real = (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, real):
         raise ValueError(f"{name} must be a positive number, got {value!r}")
     if not value > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}")

@@ -75,12 +75,13 @@ def make_baselines(
     -----
     Captum's ``NoiseTunnel`` and ``sensitivity_max`` call the explainer on noisy copies
     ``x + e`` of one-hot inputs. Their shuffled references are those of the sequence
-    nearest to ``x + e``, column by column (the most likely sequence under Gaussian noise).
-    A sequence's shuffles depend only on the seed and its letters, so every noisy copy
-    whose columns stay nearer their own column than any other (within 0.43 of it: half the
-    distance from a base to the 0.25 N column) gets exactly the references of the clean
-    input; for NoiseTunnel ``stdevs`` of 0.05 or less that holds for all but about one
-    column in 10**17.
+    nearest to ``x + e``, column by column (:func:`nearest_sequences`: the most likely
+    sequence under Gaussian noise). A sequence's shuffles depend only on the seed and its
+    letters, so every noisy copy that decodes to its clean input gets exactly the clean
+    input's references. A base column decodes to itself while the noise leaves it nearer
+    to it than to any other column (within 0.43 of it: half the distance to the all-0.25
+    N column), and N columns keep one encoding per sequence, that of most of them. With
+    NoiseTunnel ``stdevs`` of 0.05, a base column decodes wrongly about once in 10**17.
     """
     x = check_one_hot(inputs, layout=layout)
     return resolve_baselines(baselines, x, inputs, n_shuffles, seed, layout)
