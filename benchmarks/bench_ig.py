@@ -12,7 +12,7 @@ Models:
   Dense(2): activations spread over many layers, where ``checkpoint_segments`` pays off.
 - ``fcn``: a fully convolutional per-position model, (N, 4, L) -> (N, 2, L), receptive field
   +-12 nt; the explained score is output channel 1 at the central position. Captum runs it on
-  the whole input; ours uses ``window=`` / ``receptive_field=``.
+  the whole input; ours uses ``output_window=`` / ``receptive_field=``.
 
 Plain Captum without ``internal_batch_size`` is skipped at 1 Mb when its memory, scaled from the
 100 kb run, would not fit the machine; the line says so.
@@ -110,7 +110,7 @@ def run_case(name: str, length: int, n_steps: int, out_path: str) -> dict:
         ig = GenomicIntegratedGradients(model)
         kwargs = {}
         if kind == "fcn":
-            kwargs = dict(window=site, receptive_field=FCN_RADIUS)
+            kwargs = dict(output_window=site, receptive_field=FCN_RADIUS)
             target = 1
         attr = ig.attribute(x, baselines=refs.unsqueeze(0), target=target, n_steps=n_steps,
                             internal_batch_size=batch, checkpoint_segments=segments, **kwargs)

@@ -32,9 +32,9 @@ from captum_genomics.aggregate import (
     locus_scores,
     rolling_mean,
 )
+from captum_genomics.attr.baselines import make_baselines
 from captum_genomics.attr.gggp import GGGPPerturbationExplainer
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
-from captum_genomics.baselines import make_baselines
 from captum_genomics.dna.annotations import Interval, filter_intervals, read_bed, read_gff3
 from captum_genomics.dna.codec import (
     ALPHABET,

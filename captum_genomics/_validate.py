@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -57,3 +58,43 @@ def check_choice(value, name: str, choices: tuple):
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
     return value
+
+
+def check_optional_int(value, name: str, minimum: int = 1) -> int | None:
+    """``None``, or an integer argument checked by :func:`check_int`."""
+    return None if value is None else check_int(value, name, minimum)
+
+
+def check_positive_number(value, name: str) -> float:
+    """A real number above zero (bools and NaN refused), as a Python float.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a real number or not above zero.
+    """
+    real = (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, real):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    if not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def check_int_pair(value, name: str, single) -> tuple[int, int]:
+    """An int or a pair of ints; an int is mapped to a pair by ``single``.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is neither (bools refused).
+    """
+    if _is_int(value):
+        return single(int(value))
+    if isinstance(value, Sequence) and len(value) == 2 and all(map(_is_int, value)):
+        return int(value[0]), int(value[1])
+    raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))

@@ -23,11 +23,12 @@ import numpy as np
 import torch
 
 from captum_genomics._atomic import atomic_open
-from captum_genomics._validate import check_int
+from captum_genomics._deprecation import moved_names, renamed_arguments
+from captum_genomics._validate import check_choice, check_int
 from captum_genomics.dna.codec import check_one_hot, from_ncl
 
 __all__ = [
-    "LOCUS_METHODS",
+    "LOCUS_AGGREGATES",
     "INTERVAL_REDUCTIONS",
     "IntervalScores",
     "correct_gradients",
@@ -37,8 +38,14 @@ __all__ = [
     "rolling_mean",
 ]
 
-LOCUS_METHODS = ("sum", "abs_sum", "observed", "max_abs")
+#: The per-locus reductions of :func:`locus_scores` (its ``aggregate``).
+LOCUS_AGGREGATES = ("sum", "abs_sum", "observed", "max_abs")
 INTERVAL_REDUCTIONS = ("mean", "sum", "max", "abs_mean")
+
+__getattr__ = moved_names(__name__, {
+    "LOCUS_METHODS": "captum_genomics.aggregate:LOCUS_AGGREGATES",
+})
+
 
 def _tracks(x, layout: str, name: str) -> torch.Tensor:
     """Validate a batch of 4-channel tracks and return it as (N, 4, L)."""
@@ -50,14 +57,15 @@ def _tracks(x, layout: str, name: str) -> torch.Tensor:
     return check_one_hot(x, layout=layout, name=name)
 
 
-def locus_scores(attributions, method: str = "sum", inputs=None, layout: str = "NCL"):
+@renamed_arguments(method="aggregate")
+def locus_scores(attributions, aggregate: str = "sum", inputs=None, layout: str = "NCL"):
     """Collapse (N, 4, L) attributions to one score per position.
 
     Parameters
     ----------
     attributions : torch.Tensor or numpy.ndarray, shape (N, 4, L) or (N, L, 4)
         Attributions in ``layout``, floating point and finite.
-    method : {"sum", "abs_sum", "observed", "max_abs"}, default "sum"
+    aggregate : {"sum", "abs_sum", "observed", "max_abs"}, default "sum"
         ``"sum"``: sum over the four channels, the per-position share of the
         completeness total (the scores sum to ``attributions.sum()``).
         ``"abs_sum"``: magnitude of that sum.
@@ -66,6 +74,8 @@ def locus_scores(attributions, method: str = "sum", inputs=None, layout: str = "
         fractional column (e.g. 0.25 for N) gives the input-weighted sum.
         ``"max_abs"``: the channel value of largest magnitude, sign kept (the positive one
         when ``+v`` and ``-v`` tie).
+        The same name as the ``aggregate`` of the explainers; formerly ``method`` (still
+        accepted, with a DeprecationWarning, until 0.3.0).
     inputs : torch.Tensor or numpy.ndarray, shape like ``attributions``, optional
         One-hot inputs in ``layout``; required by ``"observed"`` and ignored otherwise. They
         are moved to the attributions' device and dtype.
@@ -82,21 +92,20 @@ def locus_scores(attributions, method: str = "sum", inputs=None, layout: str = "
     TypeError
         If an array is not a floating tensor/array (or is a Captum tuple).
     ValueError
-        On an unknown method or layout, a wrong shape, non-finite values, or missing or
+        On an unknown aggregate or layout, a wrong shape, non-finite values, or missing or
         mismatched ``inputs`` for ``"observed"``.
     """
-    if method not in LOCUS_METHODS:
-        raise ValueError(f"method must be one of {LOCUS_METHODS}, got {method!r}")
+    check_choice(aggregate, "aggregate", LOCUS_AGGREGATES)
     a = _tracks(attributions, layout, "attributions")
-    if method == "sum":
+    if aggregate == "sum":
         return a.sum(dim=1)
-    if method == "abs_sum":
+    if aggregate == "abs_sum":
         return a.sum(dim=1).abs()
-    if method == "max_abs":
+    if aggregate == "max_abs":
         high, low = a.amax(dim=1), a.amin(dim=1)
         return torch.where(high >= -low, high, low)
     if inputs is None:
-        raise ValueError("method='observed' needs the one-hot inputs: pass inputs=x")
+        raise ValueError("aggregate='observed' needs the one-hot inputs: pass inputs=x")
     x = _tracks(inputs, layout, "inputs")
     if x.shape != a.shape:
         raise ValueError(
@@ -441,8 +450,8 @@ def interval_scores(
         Per-position track of one sequence (e.g. ``locus_scores(attr)[0]``). NaN marks a
         missing value and is left out of every reduction.
     intervals : iterable of Interval
-        Intervals in 1-based inclusive coordinates (:func:`~captum_genomics.annotations.
-        read_bed`, :func:`~captum_genomics.annotations.read_gff3`). Any object with
+        Intervals in 1-based inclusive coordinates (:func:`~captum_genomics.dna.annotations.
+        read_bed`, :func:`~captum_genomics.dna.annotations.read_gff3`). Any object with
         ``chrom``, ``start``, ``end`` and ``name`` attributes works.
     offset : int, default 1
         Genome coordinate (1-based) of ``scores[0]``; ``scores[i]`` is position

@@ -122,9 +122,24 @@ def test_observed_picks_the_observed_channel(shape):
     torch.testing.assert_close(got, expected)
 
 
+def test_locus_scores_old_method_keyword_and_constant_still_work():
+    a = torch.tensor([[[1.0, -2.0], [3.0, 0.5], [0.0, 0.0], [-0.5, 1.0]]])
+    with pytest.warns(DeprecationWarning, match=r"locus_scores\(method=...\).*aggregate="):
+        old = locus_scores(a, method="abs_sum")
+    torch.testing.assert_close(old, locus_scores(a, aggregate="abs_sum"))
+    torch.testing.assert_close(old, torch.tensor([[3.5, 0.5]]))
+    with pytest.raises(TypeError, match="both 'method' and its new name 'aggregate'"):
+        locus_scores(a, method="sum", aggregate="sum")
+    import captum_genomics.aggregate as module
+
+    with pytest.warns(DeprecationWarning, match=r"aggregate\.LOCUS_METHODS .*LOCUS_AGGREGATES"):
+        assert module.LOCUS_METHODS == module.LOCUS_AGGREGATES == (
+            "sum", "abs_sum", "observed", "max_abs")
+
+
 def test_locus_scores_errors():
     a = torch.zeros(2, 4, 5)
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match="aggregate must be one of"):
         locus_scores(a, "mean")
     with pytest.raises(ValueError, match="needs the one-hot inputs"):
         locus_scores(a, "observed")

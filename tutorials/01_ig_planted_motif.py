@@ -62,7 +62,7 @@ results = {}
 for baseline in ["uniform", "shuffle", "zeros"]:
     attr, delta = ig.attribute(x, baselines=baseline, target=1, n_steps=50, n_shuffles=10,
                                internal_batch_size=400, return_convergence_delta=True)
-    scores = locus_scores(attr, "sum")
+    scores = locus_scores(attr, aggregate="sum")
     results[baseline] = (attr, scores)
     recovery = motif_recovery(scores, mask)
     match = avg_match_percent(attr, x, mask) if baseline != "zeros" else float("nan")

@@ -72,7 +72,7 @@ def test_window_equals_the_whole_input_computation(seed, dilation, start, width,
         lambda inp: model(inp)[..., start:stop].sum(-1)).attribute(x, **kwargs)
     recorder = Recorder(model)
     ig = GenomicIntegratedGradients(recorder)
-    windowed, d_window = ig.attribute(x, window=(start, stop), receptive_field=radius,
+    windowed, d_window = ig.attribute(x, output_window=(start, stop), receptive_field=radius,
                                       **kwargs)
     torch.testing.assert_close(windowed, whole, atol=1e-12, rtol=1e-9)
     torch.testing.assert_close(d_window, d_whole, atol=1e-12, rtol=1e-9)
@@ -93,7 +93,7 @@ def test_window_on_a_valid_padded_model_equals_the_whole_input(seed, site, width
         lambda inp: model(inp)[..., site:stop].sum(-1)).attribute(x, target=2, n_steps=8)
     recorder = Recorder(model)
     windowed = GenomicIntegratedGradients(recorder).attribute(
-        x, target=2, n_steps=8, window=(site, stop), receptive_field=(0, model.context))
+        x, target=2, n_steps=8, output_window=(site, stop), receptive_field=(0, model.context))
     torch.testing.assert_close(windowed, whole, atol=1e-12, rtol=1e-9)
     assert set(recorder.lengths) == {stop - site + model.context}
     assert torch.all(windowed[..., :site] == 0)
@@ -107,10 +107,10 @@ def test_window_in_nlc_layout_and_an_int_window():
         return model(inp.transpose(1, 2)).transpose(1, 2)
 
     x = random_one_hot(1, 40, 3)
-    ncl = GenomicIntegratedGradients(model).attribute(x, target=0, window=17,
+    ncl = GenomicIntegratedGradients(model).attribute(x, target=0, output_window=17,
                                                       receptive_field=3)
     nlc = GenomicIntegratedGradients(nlc_model, layout="NLC").attribute(
-        x.transpose(1, 2), target=0, window=(17, 18), receptive_field=(-3, 3))
+        x.transpose(1, 2), target=0, output_window=(17, 18), receptive_field=(-3, 3))
     torch.testing.assert_close(nlc.transpose(1, 2), ncl, atol=1e-12, rtol=0)
     assert ncl[..., 14:21].abs().sum() > 0 and torch.all(ncl[..., 21:] == 0)
 
@@ -120,24 +120,37 @@ def test_window_errors_name_the_fix():
     x = random_one_hot(1, 30, 0)
     ig = GenomicIntegratedGradients(model)
     with pytest.raises(ValueError, match="needs receptive_field"):
-        ig.attribute(x, target=0, window=3)
+        ig.attribute(x, target=0, output_window=3)
     with pytest.raises(ValueError, match="window="):
         ig.attribute(x, target=0, receptive_field=2)
     with pytest.raises(ValueError, match="0 <= start < stop"):
-        ig.attribute(x, target=0, window=(5, 5), receptive_field=2)
+        ig.attribute(x, target=0, output_window=(5, 5), receptive_field=2)
     with pytest.raises(ValueError, match="lo <= hi"):
-        ig.attribute(x, target=0, window=5, receptive_field=(3, -3))
+        ig.attribute(x, target=0, output_window=5, receptive_field=(3, -3))
     with pytest.raises(TypeError, match="pair of ints"):
-        ig.attribute(x, target=0, window=5.0, receptive_field=2)
+        ig.attribute(x, target=0, output_window=5.0, receptive_field=2)
     with pytest.raises(ValueError, match="reads no input"):
-        ig.attribute(x, target=0, window=(40, 41), receptive_field=2)
+        ig.attribute(x, target=0, output_window=(40, 41), receptive_field=2)
     # a model that trims 10 positions, given too small a receptive field, has too few outputs
     with pytest.raises(ValueError, match="check receptive_field"):
         GenomicIntegratedGradients(lambda inp: model(inp)[..., 5:-5]).attribute(
-            x, target=1, window=12, receptive_field=2)
+            x, target=1, output_window=12, receptive_field=2)
     with pytest.raises(ValueError, match="per-position outputs"):
         GenomicIntegratedGradients(lambda inp: inp.sum((1, 2))).attribute(
-            x, window=3, receptive_field=1)
+            x, output_window=3, receptive_field=1)
+
+
+def test_window_keyword_is_the_deprecated_name_of_output_window():
+    model = SameCNN(1, 0).double()
+    x = random_one_hot(1, 30, 0)
+    ig = GenomicIntegratedGradients(model)
+    new = ig.attribute(x, target=0, output_window=(10, 12), receptive_field=2)
+    with pytest.warns(DeprecationWarning, match=r"attribute\(window=...\).*output_window="):
+        old = ig.attribute(x, target=0, window=(10, 12), receptive_field=2)
+    torch.testing.assert_close(old, new, atol=0, rtol=0)
+    assert torch.all(new[..., :8] == 0) and new[..., 8:14].abs().sum() > 0
+    with pytest.raises(TypeError, match="both 'window' and its new name 'output_window'"):
+        ig.attribute(x, target=0, window=3, output_window=3, receptive_field=2)
 
 
 def deep_model(seed: int) -> DeepGCNN:
@@ -216,7 +229,7 @@ def test_long_input_with_window_and_batches_stays_on_the_crop():
     x = random_one_hot(1, 200_000, 0, dtype=torch.float32)
     recorder = Recorder(model)
     attr, delta = GenomicIntegratedGradients(recorder).attribute(
-        x, target=1, window=123_456, receptive_field=4, n_steps=32, internal_batch_size=8,
+        x, target=1, output_window=123_456, receptive_field=4, n_steps=32, internal_batch_size=8,
         return_convergence_delta=True)
     assert set(recorder.lengths) == {9}
     assert attr.shape == x.shape and attr[..., 123_452:123_461].abs().sum() > 0

@@ -12,7 +12,12 @@ from captum.metrics import infidelity, sensitivity_max
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from captum_genomics import GenomicIntegratedGradients, dinucleotide_shuffle, one_hot
+from captum_genomics import (
+    GenomicIntegratedGradients,
+    dinucleotide_shuffle,
+    make_baselines,
+    one_hot,
+)
 from tests.support import needs_spliceai
 
 torch.set_default_dtype(torch.float32)
@@ -396,11 +401,21 @@ def test_attribute_is_log_usage_wrapped():
 
 
 def test_real_strings_end_to_end():
+    """float32 one-hot text, shuffled references: Captum's IG averaged over the references,
+    and complete up to the quadrature's error."""
     model = SmallCNN(4, 5).eval()
     x = one_hot(["ACGTTGCAAC" * 6, "GGGCCCATAT" * 6])
-    attr = GenomicIntegratedGradients(model).attribute(x, baselines="shuffle", n_shuffles=5,
-                                                       target=1)
+    attr, delta = GenomicIntegratedGradients(model).attribute(
+        x, baselines="shuffle", n_shuffles=5, target=1, return_convergence_delta=True)
     assert attr.dtype == torch.float32 and attr.shape == (2, 4, 60)
+    refs = make_baselines("shuffle", x, n_shuffles=5)
+    captum = torch.stack([IntegratedGradients(model).attribute(x, baselines=refs[:, k], target=1)
+                          for k in range(5)]).mean(dim=0)
+    assert captum.abs().max() > 1e-3
+    torch.testing.assert_close(attr, captum, atol=1e-8, rtol=1e-5)
+    expected = model(x)[:, 1] - torch.stack([model(refs[:, k])[:, 1] for k in range(5)]).mean(0)
+    torch.testing.assert_close(attr.sum(dim=(1, 2)), expected.detach(), atol=1e-6, rtol=0)
+    assert torch.all(delta.abs() < 1e-6)
 
 
 @pytest.mark.parametrize("bad, match", [
