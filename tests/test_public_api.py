@@ -9,10 +9,10 @@ import pytest
 import captum_genomics
 import captum_genomics.gggp
 import captum_genomics.models
-import captum_genomics.scoring
+import captum_genomics.splicing
 import captum_genomics.surrogates
 
-MODULES = (captum_genomics, captum_genomics.models, captum_genomics.gggp, captum_genomics.scoring,
+MODULES = (captum_genomics, captum_genomics.models, captum_genomics.gggp, captum_genomics.splicing,
            captum_genomics.surrogates)
 PUBLIC = [(module, name) for module in MODULES for name in module.__all__]
 

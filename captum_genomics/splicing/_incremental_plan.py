@@ -124,7 +124,7 @@ class Plan:
             forward[2 * u + 1] = forward[2 * u] + half[u] * dilations[u]
             forward[2 * u + 2] = forward[2 * u] + 2 * half[u] * dilations[u]
         self.tensors = [
-            TensorSpec(j, s, r, f) for j, s, r, f in zip(tensor_joint, tensor_stride, radius, forward)
+            TensorSpec(*spec) for spec in zip(tensor_joint, tensor_stride, radius, forward)
         ]
         self.convs: list[ConvSpec] = []
         for u in range(n_units):
@@ -309,7 +309,7 @@ class Layout:
         owner = pair // self.k if self.plan.tensors[t].joint else pair
         return owner, sites
 
-    def _conv(self, conv: _Conv) -> ConvLayout:
+    def _conv(self, conv: ConvSpec) -> ConvLayout:
         plan = self.plan
         dst, src = plan.tensors[conv.dst], plan.tensors[conv.src]
         win = self.windows[conv.dst]

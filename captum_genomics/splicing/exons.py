@@ -41,7 +41,7 @@ class ExonInput:
     sequence : str
         ``(L,)`` uppercase bases in transcript orientation: ``pad`` N, the region, ``pad`` N.
     sites : numpy.ndarray
-        ``(3, 2)`` int64 indices into :attr:`sequence`,
+        ``(3, 2)`` int64 input positions (indices into :attr:`sequence`),
         ``[[up_acc, up_don], [cas_acc, cas_don], [down_acc, down_don]]`` (acceptor = first
         exon base, donor = last exon base); -1 for a site trimmed away.  The upstream exon's
         acceptor is the transcript start when it is the first exon, and the downstream exon's

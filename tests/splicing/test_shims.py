@@ -35,7 +35,9 @@ def test_shim_forwards_with_a_deprecation_warning(module, name):
         shim.not_a_name  # noqa: B018
 
 
-@pytest.mark.parametrize("module", ["captum_genomics.scoring", "captum_genomics.scoring.incremental"])
+@pytest.mark.parametrize(
+    "module", ["captum_genomics.scoring", "captum_genomics.scoring.incremental"]
+)
 def test_old_incremental_scorer_signature_keeps_working_with_a_warning(module):
     model = random_spliceai(80)
     reference = np.random.default_rng(0).integers(0, 4, 100).astype(np.uint8)
