@@ -9,12 +9,13 @@ included):
     probability of "motif present" on a held-out positive sequence.  Deletions are padded with
     N (0.25 per channel, the deepG convention) at the right end.
 (b) ``tubb8``: the TUBB8 internal exon chr10:94744-94852 as the reference method feeds it
-    (:func:`~captum_genomics.gggp.spliceai_scorer.build_exon_input`), scored by the published
+    (:func:`~captum_genomics.splicing.build_exon_input`), scored by the published
     SpliceAI models (the mean of the acceptor and donor probabilities at the moved sites).
     Skipped with a message when ``spliceai`` is not installed.  By default only member 1 runs,
     so that the default run finishes in minutes on a 2-core CPU; ``--spliceai-members 1 2 3 4 5``
     uses the whole ensemble, and ``--incremental`` scores it with the exact incremental
-    scorer (:mod:`captum_genomics.scoring`), which makes the ensemble affordable.
+    scorer (:class:`~captum_genomics.splicing.IncrementalExonScorer`), which makes the ensemble
+    affordable.
 
 Archive quality (``captum_genomics.gggp.quality_components``): ``0.3 size + 0.3 uniformity
 + 0.2 diversity + 0.2 coverage`` over 40 score bins, target size 5,000.  Methods: GGGP with
@@ -391,9 +392,8 @@ def planted_rows(args: argparse.Namespace) -> list[dict]:
 
 def spliceai_rows(args: argparse.Namespace) -> list[dict]:
     """Archive quality on the TUBB8 internal exon with the published SpliceAI models."""
-    from captum_genomics.gggp.spliceai_scorer import SpliceAIExonScorer, build_exon_input
     from captum_genomics.models import load_spliceai
-    from captum_genomics.scoring import IncrementalExonScorer
+    from captum_genomics.splicing import IncrementalExonScorer, SpliceAIExonScorer, build_exon_input
 
     try:
         model = load_spliceai("spliceai", members=args.spliceai_members)
@@ -406,7 +406,7 @@ def spliceai_rows(args: argparse.Namespace) -> list[dict]:
         return []
     exon = build_exon_input()
     if args.incremental:
-        scorer = IncrementalExonScorer(model, exon.sequence, exon.acceptor, exon.donor)
+        scorer = IncrementalExonScorer(model, exon.acceptor, exon.donor, reference=exon.sequence)
     else:
         scorer = SpliceAIExonScorer(model, exon.acceptor, exon.donor, batch_size=32)
     members = "+".join(str(m) for m in args.spliceai_members)

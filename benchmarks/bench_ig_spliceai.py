@@ -2,7 +2,7 @@
 
 The explained score is P(acceptor) of the SpliceAI ensemble at one site, computed on the
 site's receptive field (10,001 nt, one output position, SpliceAI's single-position fast
-path) through :class:`captum_genomics.models.SpliceSiteHead`; every method gets the same head.
+path) through :class:`captum_genomics.splicing.SpliceSiteHead`; every method gets the same head.
 The site is by default the TUBB8 acceptor of the test fixture (probability ~1), else a random
 sequence.
 
@@ -66,7 +66,8 @@ def _setup(members: int, site: int, kind: str):
     import numpy as np
     import torch
 
-    from captum_genomics.models import SpliceAI, SpliceAIEnsemble, SpliceSiteHead, load_spliceai
+    from captum_genomics.models import SpliceAI, SpliceAIEnsemble, load_spliceai
+    from captum_genomics.splicing import SpliceSiteHead
 
     try:
         models = list(load_spliceai("spliceai").members[:members])
@@ -80,7 +81,8 @@ def _setup(members: int, site: int, kind: str):
         x = np.stack([codes == ord(base) for base in "ACGT"]).astype(np.float32)
     else:
         x = np.eye(4, dtype=np.float32)[np.random.default_rng(0).integers(0, 4, SITE_LENGTH)].T
-    head = SpliceSiteHead(SpliceAIEnsemble(models), 0, kind).eval()
+    # the window's one scorable base is its centre: input position context / 2
+    head = SpliceSiteHead(SpliceAIEnsemble(models), models[0].context // 2, kind).eval()
     return head, torch.from_numpy(np.ascontiguousarray(x))[None]
 
 

@@ -1,16 +1,16 @@
 """Incremental vs plain SpliceAI exon scoring of GGGP individuals, against the cone work bound.
 
 Input: the TUBB8 internal exon (chr10:94744-94852) as the reference method feeds SpliceAI
-(:func:`~captum_genomics.gggp.spliceai_scorer.build_exon_input`: the exon triplet padded with
+(:func:`~captum_genomics.splicing.build_exon_input`: the exon triplet padded with
 5,000 N per side; sites 108 nt apart).  For random individuals of 1, 3 and 6 units drawn by the
 GGGP grammar (edits anywhere in the triplet outside the forbidden zones), it times
 
-* the plain scorer (:class:`~captum_genomics.gggp.spliceai_scorer.SpliceAIExonScorer`: a batched
+* the plain scorer (:class:`~captum_genomics.splicing.SpliceAIExonScorer`: a batched
   forward over each site's receptive window, SpliceAI's single-output path), and
-* the incremental scorer (:class:`~captum_genomics.scoring.IncrementalExonScorer`),
+* the incremental scorer (:class:`~captum_genomics.splicing.IncrementalExonScorer`, same arguments),
 
 and reports evaluations/s, their ratio, the work bound (full / bound multiply-accumulates from
-:func:`~captum_genomics.scoring.cones.cone_work`), the fraction of the bound reached, and the
+:func:`~captum_genomics.splicing.cone_work`), the fraction of the bound reached, and the
 largest probability difference.  A work table splits the ratio into work (MACs per evaluation:
 plain heads, cone union, bound, incremental useful and computed) and speed (GMAC/s).  The two
 scorers are timed in alternating rounds, so load drift on a shared machine hits both.
@@ -37,9 +37,15 @@ import torch
 
 from captum_genomics.gggp import apply_population, random_population
 from captum_genomics.gggp.population import Population
-from captum_genomics.gggp.spliceai_scorer import SpliceAIExonScorer, build_exon_input
 from captum_genomics.models.spliceai import SpliceAI, SpliceAIEnsemble
-from captum_genomics.scoring import EditGeometry, IncrementalExonScorer, cone_work, plain_work
+from captum_genomics.splicing import (
+    EditGeometry,
+    IncrementalExonScorer,
+    SpliceAIExonScorer,
+    build_exon_input,
+    cone_work,
+    plain_work,
+)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -104,8 +110,10 @@ def measure(args, model, exon, units: int, rng: np.random.Generator) -> dict:
     batch = apply_population(space, pop, sites)
     plain_batch = apply_population(space, pop.take(np.arange(n_plain)), sites)
     inc_batch = apply_population(space, pop.take(np.arange(n_plain, n_plain + n_inc)), sites)
-    plain = SpliceAIExonScorer(model, *sites)
-    incremental = IncrementalExonScorer(model, exon.sequence, *sites, batch_size=args.batch_size)
+    plain = SpliceAIExonScorer(model, *sites, reference=exon.sequence)
+    incremental = IncrementalExonScorer(
+        model, *sites, batch_size=args.batch_size, reference=exon.sequence
+    )
     # warm-up (first-call allocations), and agreement on the plain individuals
     expected = plain.site_probabilities(plain_batch)
     difference = float(np.abs(incremental.site_probabilities(plain_batch) - expected).max())

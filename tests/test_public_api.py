@@ -10,11 +10,11 @@ import captum_genomics
 import captum_genomics.dna
 import captum_genomics.gggp
 import captum_genomics.models
-import captum_genomics.scoring
+import captum_genomics.splicing
 import captum_genomics.surrogates
 
 MODULES = (captum_genomics, captum_genomics.dna, captum_genomics.models, captum_genomics.gggp,
-           captum_genomics.scoring, captum_genomics.surrogates)
+           captum_genomics.splicing, captum_genomics.surrogates)
 PUBLIC = [(module, name) for module in MODULES for name in module.__all__]
 
 

@@ -15,22 +15,25 @@ import os
 import torch
 
 from captum_genomics import TUBB8, GenomicIntegratedGradients, locus_scores, one_hot, tubb8_sequence
-from captum_genomics.models import SpliceSiteHead, load_spliceai
+from captum_genomics.models import load_spliceai
+from captum_genomics.splicing import SpliceSiteHead
 
 SMALL = os.environ.get("SMALL") == "1"
 
 # %% [markdown]
 # ## The input: 15 kb in transcript orientation
 # `tubb8_sequence((upstream, downstream))` reads the gene plus flanks; `index()`
-# maps genome positions to indices. SpliceAI-10k needs 5,000 nt of context on each
-# side of an output position, so output position `i` is input index `i + 5000`.
+# maps genome positions to indices. Sites are named by their index in the input (the
+# sequence the model reads): SpliceAI-10k needs 5,000 nt of context on each side, so the
+# input index `i` is SpliceAI's output position `i - 5000`, and indices 5000..9999 of
+# this 15-kb input have a full context.
 
 # %%
 region = tubb8_sequence((6182, 6181))
 x = one_hot(region.sequence)  # (1, 4, 15000); N columns are all zero, as SpliceAI expects
 acceptor = TUBB8.acceptors[1]  # genome position of the second exon's acceptor
-site = region.index(acceptor) - 5000
-print(f"{len(region)} nt, acceptor chr10:{acceptor} is output position {site}")
+site = region.index(acceptor)
+print(f"{len(region)} nt, acceptor chr10:{acceptor} is input position {site}")
 
 # %% [markdown]
 # ## A head that turns SpliceAI's (N, 3, L) output into one score
@@ -63,7 +66,7 @@ print(f"sum of attributions {scores.sum():.3f}, completeness delta {delta.item()
 # upstream (negative). Expect the AG at -2/-1 and the pyrimidine tract before it.
 
 # %%
-centre = site + 5000
+centre = site
 top = torch.topk(scores.abs(), 10).indices
 for index in sorted(top.tolist()):
     base = region.sequence[index].upper()

@@ -25,10 +25,9 @@ import numpy as np
 
 from captum_genomics import GGGPPerturbationExplainer, LocalDataset, archive_quality, one_hot
 from captum_genomics.gggp import SearchSettings
-from captum_genomics.gggp.spliceai_scorer import build_exon_input
 from captum_genomics.metrics import edit_distance_distribution
 from captum_genomics.models import load_spliceai
-from captum_genomics.scoring import IncrementalExonScorer
+from captum_genomics.splicing import IncrementalExonScorer, build_exon_input
 
 SMALL = os.environ.get("SMALL") == "1"
 EVALUATIONS = 300 if SMALL else 3000
@@ -47,7 +46,7 @@ try:
 except ModuleNotFoundError as missing:  # the weights package is not installed
     print(missing)
     raise SystemExit(0) from None
-scorer = IncrementalExonScorer(model, exon.sequence, exon.acceptor, exon.donor)
+scorer = IncrementalExonScorer(model, exon.acceptor, exon.donor, reference=exon.sequence)
 grammar = exon.grammar()
 
 # %% [markdown]

@@ -1,9 +1,14 @@
-"""Models to explain: a PyTorch SpliceAI with published weights, and deepG-style CNNs."""
+"""Models to explain: a PyTorch SpliceAI with published weights, and deepG-style CNNs.
+
+The SpliceAI heads (``ExonHead``, ``SpliceSiteHead``, ``score_splice_sites``, ``SITE_CLASSES``)
+live in :mod:`captum_genomics.splicing` and are served here too; they take input positions.
+"""
+
+import importlib
 
 from captum_genomics.models.deepg import DeepGCNN
 from captum_genomics.models.deepg_keras import load_keras_deepg
 from captum_genomics.models.deepg_spec import deepg_layer_specs
-from captum_genomics.models.heads import SITE_CLASSES, ExonHead, SpliceSiteHead, score_splice_sites
 from captum_genomics.models.spliceai import SPLICEAI_CONTEXTS, SpliceAI, SpliceAIEnsemble
 from captum_genomics.models.spliceai_weights import (
     find_spliceai_weights,
@@ -38,3 +43,17 @@ __all__ = [
     "score_splice_sites",
     "train_model",
 ]
+
+# The heads import this package's spliceai module, so they are served lazily.
+_SPLICING = {
+    "ExonHead": "captum_genomics.splicing.heads",
+    "SITE_CLASSES": "captum_genomics.splicing.sites",
+    "SpliceSiteHead": "captum_genomics.splicing.heads",
+    "score_splice_sites": "captum_genomics.splicing.heads",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _SPLICING:
+        return getattr(importlib.import_module(_SPLICING[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,20 +1,18 @@
-"""Fast exact scoring of edited sequences: incremental SpliceAI and its work bound.
+"""Deprecated: moved to :mod:`captum_genomics.splicing` (removed in 0.3.0).
 
-:class:`IncrementalSpliceAI` recomputes, layer by layer, only the activations that an edit
-changes and a requested site reads, reusing the reference's cached activations elsewhere
-(shifted after indels); :class:`IncrementalExonScorer` plugs it into the GGGP search as a
-drop-in for :class:`~captum_genomics.gggp.spliceai_scorer.SpliceAIExonScorer`.
-:func:`cone_work` counts the least convolution work any exact incremental method needs.
+``IncrementalExonScorer`` keeps its old signature here for one release (see
+:mod:`captum_genomics.scoring.incremental`).
 """
 
-from .cones import cone_work, plain_work
-from .incremental import REDUCTIONS, EditGeometry, IncrementalExonScorer, IncrementalSpliceAI
+from captum_genomics._deprecation import moved_names
+from captum_genomics.scoring.incremental import MOVED, IncrementalExonScorer
 
-__all__ = [
-    "REDUCTIONS",
-    "EditGeometry",
-    "IncrementalExonScorer",
-    "IncrementalSpliceAI",
-    "cone_work",
-    "plain_work",
-]
+__getattr__ = moved_names(
+    __name__,
+    {
+        **MOVED,
+        "cone_work": "captum_genomics.splicing.cones:cone_work",
+        "plain_work": "captum_genomics.splicing.cones:plain_work",
+    },
+)
+__all__ = ["IncrementalExonScorer"]

@@ -631,7 +631,7 @@ def test_spliceai_site_equals_captum_with_real_weights():
     from captum_genomics.models import SpliceAIEnsemble, SpliceSiteHead, load_spliceai
 
     members = load_spliceai("spliceai").members[:2]
-    head = SpliceSiteHead(SpliceAIEnsemble(list(members)), 0, "acceptor")
+    head = SpliceSiteHead(SpliceAIEnsemble(list(members)), 5000, "acceptor")  # input position
     with np.load(SPLICEAI_FIXTURE) as data:
         text = str(data["tubb8_rc_15000/sequence"])[1859:1859 + 10_001]
     x = one_hot([text])

@@ -19,13 +19,9 @@ import captum_genomics
 ROOT = Path(captum_genomics.__file__).parent.parent
 PACKAGE = "captum_genomics"
 FORBIDDEN = ("torch", "captum")  # Captum itself imports torch
-# Known exception until issue 9's merge: spliceai_scorer.py moves to
-# captum_genomics/splicing/scorers.py and leaves a lazy shim; check it again then.
-KNOWN_EXCEPTIONS = ("spliceai_scorer",)
 GGGP_MODULES = sorted(
     f"{PACKAGE}.gggp" if path.stem == "__init__" else f"{PACKAGE}.gggp.{path.stem}"
     for path in (ROOT / PACKAGE / "gggp").glob("*.py")
-    if path.stem not in KNOWN_EXCEPTIONS
 )
 
 

@@ -1,4 +1,5 @@
-"""Tests of incremental SpliceAI scoring (scoring.incremental) and its work bound (cones)."""
+"""Tests of incremental SpliceAI scoring (splicing.incremental, splicing.scorers) and its work
+bound (splicing.cones) against the engine."""
 
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ from captum_genomics.gggp import (
     search,
 )
 from captum_genomics.gggp.population import Population
-from captum_genomics.gggp.spliceai_scorer import SpliceAIExonScorer
 from captum_genomics.models.spliceai import SpliceAI, SpliceAIEnsemble
-from captum_genomics.scoring import (
+from captum_genomics.splicing import (
     REDUCTIONS,
     EditGeometry,
+    ExonHead,
     IncrementalExonScorer,
     IncrementalSpliceAI,
+    SpliceAIExonScorer,
+    build_exon_input,
     cone_work,
     plain_work,
 )
@@ -152,7 +155,9 @@ def test_exon_scorer_matches_plain_scorer(seed, reduce, ensemble, length_mode, n
         space, population, (acceptor, donor), fixed, "right" if length_mode is None else length_mode
     )
     plain = SpliceAIExonScorer(model, acceptor, donor, reduce)
-    incremental = IncrementalExonScorer(model, reference, acceptor, donor, reduce, batch_size=5)
+    incremental = IncrementalExonScorer(
+        model, acceptor, donor, reduce, batch_size=5, reference=reference
+    )
     np.testing.assert_allclose(incremental(batch), plain(batch), atol=TOL)
 
 
@@ -175,7 +180,7 @@ def test_deleted_sites_count_as_zero_like_the_plain_scorer():
     model = MODELS[80]
     for reduce in REDUCTIONS:
         plain = SpliceAIExonScorer(model, acceptor, donor, reduce)
-        incremental = IncrementalExonScorer(model, reference, acceptor, donor, reduce)
+        incremental = IncrementalExonScorer(model, acceptor, donor, reduce, reference=reference)
         p = incremental.site_probabilities(batch)
         np.testing.assert_allclose(p, plain.site_probabilities(batch), atol=TOL)
         assert p[2].tolist() == [0.0, 0.0]
@@ -220,7 +225,7 @@ def test_spliceai_10k_random_weights_near_and_far_edits():
     )
     batch = apply_population(reference, population, (acceptor, donor))
     plain = SpliceAIExonScorer(model, acceptor, donor, "mean")
-    incremental = IncrementalExonScorer(model, reference, acceptor, donor, "mean")
+    incremental = IncrementalExonScorer(model, acceptor, donor, "mean", reference=reference)
     np.testing.assert_allclose(
         incremental.site_probabilities(batch), plain.site_probabilities(batch), atol=TOL
     )
@@ -233,35 +238,12 @@ def test_spliceai_10k_random_weights_near_and_far_edits():
     assert (plain_work(model, geometry.sites) > full).all()
 
 
-def test_cone_work_counts_a_hand_example():
-    # SpliceAI-80: four units of width 11, dilation 1, each conv reaching 5 further
-    model = MODELS[80]
-    macs = 11 * 32 * 32
-    full, bound = cone_work(model, [[100]], [[100]], [[101]])
-    # output of conv c (c = 1..8) has backward radius 40 - 5c and forward radius 5c
-    assert full.tolist() == [macs * sum(2 * (40 - 5 * c) + 1 for c in range(1, 9))]
-    assert bound.tolist() == [macs * sum(2 * min(5 * c, 40 - 5 * c) + 1 for c in range(1, 9))]
-    # a deletion point: the positions reading both of its sides
-    _, point = cone_work(model, [[100]], [[100]], [[100]])
-    expected = sum(min(5 * c, 40 - 5 * c) + min(5 * c - 1, 40 - 5 * c) + 1 for c in range(1, 9))
-    assert point.tolist() == [macs * expected]
-    # two sites sharing positions are counted once: one more position per convolution
-    both, _ = cone_work(model, [[100, 101]], [[0]], [[1]])
-    assert both[0] - full[0] == 8 * macs
-    # an ensemble counts every member
-    pair, pair_bound = cone_work(ENSEMBLE, [[150, 180]], [[160]], [[163]])
-    one, one_bound = cone_work(ENSEMBLE.members[0], [[150, 180]], [[160]], [[163]])
-    assert (pair, pair_bound) == (2 * one, 2 * one_bound) and 0 < one_bound[0] < one[0]
-    with pytest.raises(ValueError, match="start <= end"):
-        cone_work(model, [[100]], [[5]], [[4]])
-
-
 def test_search_runs_on_the_incremental_scorer():
     model = MODELS[80]
     reference = np.random.default_rng(11).integers(0, 4, 150).astype(np.uint8)
     acceptor, donor = 60, 90
     grammar = Grammar(acceptors=(acceptor,), donors=(donor,))
-    scorer = IncrementalExonScorer(model, reference, acceptor, donor)
+    scorer = IncrementalExonScorer(model, acceptor, donor, reference=reference)
     result = search(
         reference,
         scorer,
@@ -282,8 +264,6 @@ def test_search_runs_on_the_incremental_scorer():
 @pytest.mark.parametrize("length_policy", ["pad_right", "pad_left"])
 def test_perturbation_explainer_accepts_the_incremental_scorer(length_policy):
     from captum_genomics import GGGPPerturbationExplainer
-    from captum_genomics.models.heads import ExonHead
-
     model = MODELS[80]
     reference = np.random.default_rng(12).integers(0, 4, 140).astype(np.uint8)
     acceptor, donor = 55, 80
@@ -296,7 +276,7 @@ def test_perturbation_explainer_accepts_the_incremental_scorer(length_policy):
         ),
         length_policy=length_policy,
     )
-    scorer = IncrementalExonScorer(model, x, acceptor, donor)
+    scorer = IncrementalExonScorer(model, acceptor, donor, reference=x)
     data = explainer.generate(x, seed=3, tracked=scorer.tracked, scorer=scorer)
     assert len(data) > 5
     trim = "right" if length_policy == "pad_right" else "left"
@@ -315,9 +295,9 @@ def test_mistakes_are_named():
     with pytest.raises(ValueError, match="eval"):
         IncrementalSpliceAI(training, reference)
     with pytest.raises(ValueError, match="reduce"):
-        IncrementalExonScorer(MODELS[80], reference, 10, 20, "sum")
+        IncrementalExonScorer(MODELS[80], 10, 20, "sum", reference=reference)
     with pytest.raises(ValueError, match="acceptor <= donor"):
-        IncrementalExonScorer(MODELS[80], reference, 20, 10)
+        IncrementalExonScorer(MODELS[80], 20, 10, reference=reference)
     with pytest.raises(ValueError, match="one-hot"):
         IncrementalSpliceAI(MODELS[80], torch.zeros(3, 10))
     spans = torch.zeros(2, 1, dtype=torch.long)
@@ -329,7 +309,7 @@ def test_mistakes_are_named():
         EditGeometry(
             torch.zeros(2, 5), torch.zeros(2, 1), spans + 1, spans, spans, spans == 0, spans[:, 0]
         )
-    scorer = IncrementalExonScorer(MODELS[80], reference, 10, 20)
+    scorer = IncrementalExonScorer(MODELS[80], 10, 20, reference=reference)
     other = apply_population(np.ones(100, np.uint8), parse_phenotypes([""], Grammar()), (10, 20))
     with pytest.raises(ValueError, match="reference differs"):
         scorer(other)
@@ -351,16 +331,15 @@ def test_cuda_matches_cpu():
     space = grammar.bind(reference)
     population = random_population(space, 16, np.random.default_rng(4))
     batch = apply_population(space, population, (90, 120))
-    cpu = IncrementalExonScorer(ENSEMBLE, reference, 90, 120)(batch)
+    cpu = IncrementalExonScorer(ENSEMBLE, 90, 120, reference=reference)(batch)
     gpu_model = SpliceAIEnsemble([_random_spliceai(400, 3), _random_spliceai(400, 4)]).cuda()
-    gpu = IncrementalExonScorer(gpu_model.eval(), reference, 90, 120)
+    gpu = IncrementalExonScorer(gpu_model.eval(), 90, 120, reference=reference)
     assert gpu.engine.device.type == "cuda"
     np.testing.assert_allclose(gpu(batch), cpu, atol=TOL)
 
 
 @needs_spliceai
 def test_real_ensemble_on_tubb8_matches_plain_scorer():
-    from captum_genomics.gggp.spliceai_scorer import build_exon_input
     from captum_genomics.models import load_spliceai
 
     model = load_spliceai().eval()
@@ -375,7 +354,7 @@ def test_real_ensemble_on_tubb8_matches_plain_scorer():
     )
     batch = apply_population(exon.sequence, population, (exon.acceptor, exon.donor))
     plain = SpliceAIExonScorer(model, exon.acceptor, exon.donor)
-    incremental = IncrementalExonScorer(model, exon.sequence, exon.acceptor, exon.donor)
+    incremental = IncrementalExonScorer(model, exon.acceptor, exon.donor, reference=exon.sequence)
     np.testing.assert_allclose(
         incremental.site_probabilities(batch), plain.site_probabilities(batch), atol=TOL
     )

@@ -1,6 +1,8 @@
-"""Tests of the SpliceAI exon scorer and the exon-triplet input (gggp.spliceai_scorer)."""
+"""Tests of the exon scorers (splicing.scorers) and the exon-triplet input (splicing.exons)."""
 
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 import pytest
@@ -8,6 +10,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from captum_genomics.dna.codec import codes_to_tensor
 from captum_genomics.example_data import TUBB8
 from captum_genomics.gggp import (
     Grammar,
@@ -18,12 +21,16 @@ from captum_genomics.gggp import (
     random_population,
     search,
 )
-from captum_genomics.gggp.spliceai_scorer import (
+from captum_genomics.models.spliceai import SpliceAIEnsemble
+from captum_genomics.splicing import (
     REDUCTIONS,
+    ExonHead,
+    IncrementalExonScorer,
+    Scorer,
     SpliceAIExonScorer,
+    SpliceSiteHead,
     build_exon_input,
 )
-from captum_genomics.models.spliceai import SpliceAIEnsemble
 from tests.support import needs_spliceai, random_spliceai
 
 CONTEXT = 80
@@ -211,3 +218,98 @@ def test_real_spliceai_tubb8_exon_score_and_acceptor_ag_deletion():
         full = model(exon.one_hot())[0]
     assert probs[0, 0] == pytest.approx(float(full[1, exon.acceptor - 5000]), abs=1e-5)
     assert probs[0, 1] == pytest.approx(float(full[2, exon.donor - 5000]), abs=1e-5)
+
+
+SCORERS = (SpliceAIExonScorer, IncrementalExonScorer)
+
+
+def test_scorers_share_one_signature_and_the_protocol():
+    assert inspect.signature(SpliceAIExonScorer) == inspect.signature(IncrementalExonScorer)
+    for cls in SCORERS:
+        scorer = cls(MODELS["single"], ACCEPTOR, DONOR)
+        assert isinstance(scorer, Scorer) and scorer.tracked == (ACCEPTOR, DONOR)
+    assert not isinstance(lambda batch: batch.lengths, Scorer)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("with_reference", [False, True])
+def test_plain_and_incremental_scorers_agree_given_the_same_arguments(model, with_reference):
+    reference = _reference(21)
+    grammar = Grammar(acceptors=(ACCEPTOR,), donors=(DONOR,), acceptor_window=(0, 0))
+    space = grammar.bind(reference)
+    population = random_population(space, 24, np.random.default_rng(21))
+    batch = apply_population(space, population, (ACCEPTOR, DONOR))
+    for reduce in REDUCTIONS:
+        kwargs = dict(reduce=reduce, batch_size=7, name="exon")
+        if with_reference:
+            kwargs["reference"] = reference
+        plain, incremental = (cls(MODELS[model], ACCEPTOR, DONOR, **kwargs) for cls in SCORERS)
+        expected = plain(batch)
+        assert expected.shape == (24,) and np.ptp(expected) > 0
+        np.testing.assert_allclose(incremental(batch), expected, atol=1e-6, rtol=0)
+        assert incremental.reference is not None and plain.name == incremental.name == "exon"
+
+
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+def test_heads_and_scorers_agree_on_input_positions(reduce):
+    """A head's score at input position p of a reference equals the scorers' for the unedited
+    reference with the site at p; scorers read N beyond the ends, so the unpadded reference
+    scores the same base at p - context / 2."""
+    model = MODELS["ensemble"]
+    half = CONTEXT // 2
+    reference = _reference(22)
+    padded = np.concatenate([np.full(half, 4, np.uint8), reference, np.full(half, 4, np.uint8)])
+    acceptor, donor = ACCEPTOR + half, DONOR + half
+    x = codes_to_tensor(padded[None])
+    with torch.no_grad():
+        exon = ExonHead(model, [(acceptor, donor)], reduce)(x)[0, 0].item()
+        sites = SpliceSiteHead(model, [acceptor, donor], ["acceptor", "donor"])(x)[0]
+    unedited = parse_phenotypes([""], Grammar())
+    for cls in SCORERS:
+        for codes, shift in [(padded, half), (reference, 0)]:
+            batch = apply_population(codes, unedited, (ACCEPTOR + shift, DONOR + shift))
+            scorer = cls(model, ACCEPTOR + shift, DONOR + shift, reduce)
+            assert scorer(batch)[0] == pytest.approx(exon, abs=1e-6)
+            np.testing.assert_allclose(
+                scorer.site_probabilities(batch)[0] * scorer.needed,
+                sites.double().numpy() * scorer.needed,
+                atol=1e-6,
+                rtol=0,
+            )
+
+
+def test_scorer_reference_is_checked():
+    reference = _reference(23)
+    other = apply_population(_reference(24), parse_phenotypes([""], Grammar()), (ACCEPTOR, DONOR))
+    for cls in SCORERS:
+        with pytest.raises(ValueError, match="reference differs"):
+            cls(MODELS["single"], ACCEPTOR, DONOR, reference=reference)(other)
+        with pytest.raises(ValueError, match="beyond the reference"):
+            cls(MODELS["single"], ACCEPTOR, LENGTH, reference=reference)
+    # without a reference the plain scorer scores any; the incremental one keeps the first
+    incremental = IncrementalExonScorer(MODELS["single"], ACCEPTOR, DONOR)
+    incremental(other)
+    assert np.array_equal(incremental.reference, _reference(24))
+    plain = SpliceAIExonScorer(MODELS["single"], ACCEPTOR, DONOR)
+    batch = apply_population(reference, parse_phenotypes([""], Grammar()), (ACCEPTOR, DONOR))
+    assert plain(other)[0] != plain(batch)[0]
+    with pytest.raises(ValueError, match="reference differs"):
+        incremental(batch)
+
+
+@needs_spliceai
+def test_real_weights_plain_and_incremental_agree_given_the_same_arguments():
+    from captum_genomics.models import load_spliceai
+
+    exon = build_exon_input()
+    model = load_spliceai("spliceai")
+    grammar = exon.grammar(max_units=4)
+    space = grammar.bind(exon.sequence)
+    population = random_population(space, 4, np.random.default_rng(0))
+    population = population.take(np.flatnonzero(population.n_units > 0)[:3])
+    batch = apply_population(space, population, (exon.acceptor, exon.donor))
+    plain, incremental = (cls(model, exon.acceptor, exon.donor, "min") for cls in SCORERS)
+    expected = plain.site_probabilities(batch)
+    assert len(batch) == 3 and expected.min() > 0.05
+    np.testing.assert_allclose(incremental.site_probabilities(batch), expected, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(incremental(batch), plain(batch), atol=1e-6, rtol=0)
