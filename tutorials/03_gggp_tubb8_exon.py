@@ -62,11 +62,11 @@ explainer = GGGPPerturbationExplainer(scorer=scorer, grammar=grammar, settings=s
                                       feature_width=10, length_policy="variable",
                                       model_name="spliceai")
 x = one_hot(exon.sequence)
-dataset = explainer.generate(x, tracked=scorer.tracked, seed=0)
+dataset = explainer.generate(x, seed=0)  # follows the scorer's sites through indels
 randomly = GGGPPerturbationExplainer(
     scorer=scorer, grammar=grammar, length_policy="variable",
     settings=SearchSettings(max_evaluations=EVALUATIONS, population_size=100, strategy="random"),
-).generate(x, tracked=scorer.tracked, seed=0)
+).generate(x, seed=0)
 print(f"original score {dataset.provenance['original_score']:.3f}")
 for name, data in [("GGGP", dataset), ("random", randomly)]:
     counts, _ = np.histogram(data.scores, bins=10, range=(0, 1))

@@ -312,7 +312,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         additional_forward_args: Any = None,
         *,
         seed: int = 0,
-        tracked=(),
+        tracked=None,
         scorer: Callable[[EditBatch], Any] | None = None,
         n_samples: int | None = None,
         perturbations_per_eval: int | None = None,
@@ -330,8 +330,10 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
             Extra ``forward_func`` arguments; ``forward_func`` explainers only.
         seed : int
             Search seed.
-        tracked : sequence of int
-            Reference positions followed through indels into ``EditBatch.tracked``.
+        tracked : sequence of int, optional
+            Reference positions followed through indels into ``EditBatch.tracked``; by
+            default the scorer's own ``tracked`` positions (e.g. an exon scorer's acceptor and
+            donor), none for a ``forward_func`` explainer.
         scorer : callable, optional
             Deprecated (removed in 0.3.0): give the scorer at construction,
             ``GGGPPerturbationExplainer(scorer=...)``. Until then it warns and replaces this
@@ -400,6 +402,8 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
                 x.device,
                 self.model_name,
             )
+        if tracked is None:
+            tracked = getattr(scorer, "tracked", ())
         result = search(
             reference,
             scorer,
@@ -452,7 +456,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         additional_forward_args: Any = None,
         *,
         seed: int = 0,
-        tracked=(),
+        tracked=None,
         scorer: Callable[[EditBatch], Any] | None = None,
         n_samples: int | None = None,
         perturbations_per_eval: int | None = None,

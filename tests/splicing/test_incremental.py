@@ -23,7 +23,6 @@ from captum_genomics.models.spliceai import SpliceAI, SpliceAIEnsemble
 from captum_genomics.splicing import (
     REDUCTIONS,
     EditGeometry,
-    ExonHead,
     IncrementalExonScorer,
     IncrementalSpliceAI,
     SpliceAIExonScorer,
@@ -268,16 +267,16 @@ def test_perturbation_explainer_accepts_the_incremental_scorer(length_policy):
     reference = np.random.default_rng(12).integers(0, 4, 140).astype(np.uint8)
     acceptor, donor = 55, 80
     x = _one_hot([reference], 0)
+    scorer = IncrementalExonScorer(model, acceptor, donor, reference=x)
     explainer = GGGPPerturbationExplainer(
-        ExonHead(model, [(acceptor, donor)]),
+        scorer=scorer,
         grammar=Grammar(acceptors=(acceptor,), donors=(donor,)),
         settings=SearchSettings(
             max_evaluations=40, population_size=16, initial_min_delta=0.0, batch_size=16
         ),
         length_policy=length_policy,
     )
-    scorer = IncrementalExonScorer(model, acceptor, donor, reference=x)
-    data = explainer.generate(x, seed=3, tracked=scorer.tracked, scorer=scorer)
+    data = explainer.generate(x, seed=3)  # tracks the scorer's acceptor and donor
     assert len(data) > 5
     trim = "right" if length_policy == "pad_right" else "left"
     batch = apply_population(
