@@ -119,8 +119,9 @@ def _straightforward(head):
         def forward(self, x):
             return sum(self._member(m, x) for m in self.members) / len(self.members)
 
-    ensemble = head.model
-    return type(head)(Straightforward(list(ensemble.members)), 0, "acceptor").eval()
+    members = list(head.model.members)
+    # the input is the site's receptive window: the site sits at input position context / 2
+    return type(head)(Straightforward(members), members[0].context // 2, "acceptor").eval()
 
 
 def _label(site: int, kind: str) -> str:
