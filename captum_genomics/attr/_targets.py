@@ -1,4 +1,5 @@
-"""Captum's ``target`` argument, read the same way by every explainer of this package."""
+"""Captum's ``inputs`` and ``target`` arguments, read the same way by every explainer of this
+package."""
 
 from __future__ import annotations
 
@@ -6,6 +7,39 @@ from typing import Any
 
 import numpy as np
 import torch
+
+
+def single_input(inputs: Any, explainer: str) -> tuple[Any, bool]:
+    """The one-hot tensor of ``inputs`` and whether it came as Captum's 1-tuple.
+
+    Captum's wrappers (``NoiseTunnel``, ``sensitivity_max``) may pass the inputs as a tuple
+    of tensors; the explainers of this package explain one tensor and answer a 1-tuple with
+    a 1-tuple.
+
+    Parameters
+    ----------
+    inputs : torch.Tensor, numpy.ndarray or 1-tuple of one of them
+        The ``inputs`` argument of an explainer's ``attribute``.
+    explainer : str
+        Name of the explainer, for the error message.
+
+    Returns
+    -------
+    (inputs, as_tuple) : (torch.Tensor or numpy.ndarray, bool)
+
+    Raises
+    ------
+    TypeError
+        For a tuple of more or fewer than one entry.
+    """
+    if not isinstance(inputs, tuple):
+        return inputs, False
+    if len(inputs) != 1:
+        raise TypeError(
+            f"{explainer} explains one one-hot tensor, got a tuple of {len(inputs)}; pass "
+            "other model inputs through additional_forward_args"
+        )
+    return inputs[0], True
 
 
 def per_example_targets(target: Any, n: int, device: torch.device | str = "cpu"

@@ -13,8 +13,7 @@ import numpy as np
 import torch
 
 from captum_genomics._validate import check_int
-from captum_genomics.dna.alphabet import CODE_N
-from captum_genomics.dna.codec import check_one_hot, codes_to_tensor, to_ncl
+from captum_genomics.dna.codec import check_one_hot, nearest_sequences, to_ncl
 from captum_genomics.dna.shuffle import dinucleotide_shuffle
 
 __all__ = ["BASELINE_NAMES", "BaselineSpec", "make_baselines", "nearest_sequences"]
@@ -142,35 +141,6 @@ def resolve_baselines(
             f"got {type(baselines).__name__}"
         )
     return _tensor_baselines(baselines.to(device=x.device, dtype=x.dtype), x, layout)
-
-
-def nearest_sequences(x: torch.Tensor) -> torch.Tensor:
-    """The one-hot sequences nearest to ``x``, column by column.
-
-    Each column is replaced by the nearest (Euclidean) of A, C, G, T, the all-zero N column
-    and the all-0.25 N column; a sequence keeps one N encoding, that of most of its N
-    columns (all-zero on a tie). One-hot inputs come back unchanged.
-
-    Parameters
-    ----------
-    x : torch.Tensor, shape (N, 4, L)
-        Floating point, e.g. one-hot sequences plus noise.
-
-    Returns
-    -------
-    torch.Tensor, shape (N, 4, L)
-        One-hot (with N columns), same dtype and device as ``x``.
-    """
-    # Squared distance to a column minus |x|^2, negated: 2 x_c - 1 for base c, 0 for the
-    # all-zero column and sum(x) / 2 - 1/4 for the all-0.25 one; the nearest scores highest.
-    scores = torch.cat([2 * x - 1, torch.zeros_like(x[:, :1]),
-                        0.5 * x.sum(dim=1, keepdim=True) - 0.25], dim=1)
-    nearest = scores.argmax(dim=1)  # (N, L): 0-3 bases, 4 all-zero N, 5 all-0.25 N
-    is_n = nearest >= CODE_N
-    quarter = (nearest == CODE_N + 1).sum(dim=1) > (nearest == CODE_N).sum(dim=1)
-    codes = torch.where(is_n, CODE_N, nearest)
-    sequences = codes_to_tensor(codes, 0.0, dtype=x.dtype, device=x.device)
-    return sequences.masked_fill_((is_n & quarter[:, None]).unsqueeze(1), 0.25)
 
 
 def _tensor_baselines(b: torch.Tensor, x: torch.Tensor, layout: str) -> torch.Tensor:

@@ -17,9 +17,16 @@ from captum.log import log_usage
 from captum_genomics import surrogates
 from captum_genomics._deprecation import renamed, renamed_arguments, warn_deprecated
 from captum_genomics._validate import check_int, check_layout
-from captum_genomics.attr._targets import per_example_targets, select_targets
+from captum_genomics.attr._targets import per_example_targets, select_targets, single_input
 from captum_genomics.dna.alphabet import n_value_of
-from captum_genomics.dna.codec import check_one_hot, codes_to_tensor, decode, from_ncl
+from captum_genomics.dna.codec import (
+    BASE_RADIUS,
+    check_one_hot,
+    codes_to_tensor,
+    decode,
+    from_ncl,
+    nearest_sequences,
+)
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar
 from captum_genomics.gggp.population import EditBatch
@@ -197,6 +204,31 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         The scorer given at construction (``None`` with ``forward_func``).
     n_value : float or None
         N channel value for ``forward_func`` (``None`` with a scorer).
+
+    Notes
+    -----
+    **Inputs that are not exactly one-hot.** Captum's ``NoiseTunnel`` and
+    ``captum.metrics.sensitivity_max`` call :meth:`attribute` on noisy copies ``x + e`` of the
+    inputs (as a 1-tuple, which is accepted and answered with a 1-tuple). Each copy is read as
+    its nearest sequence, column by column
+    (:func:`~captum_genomics.dna.codec.nearest_sequences`, as the shuffled baselines of
+    :class:`~captum_genomics.GenomicIntegratedGradients` read it): the local dataset is grown
+    around that sequence, the model only ever sees exact edited one-hot sequences, and the
+    attributions sit on the channels of the bases read. So the explanation of a noisy copy is
+    exactly the explanation of the sequence it reads as: with noise too small to change any
+    base, ``"smoothgrad"`` equals the plain attribution, ``"smoothgrad_sq"`` its square,
+    ``"vargrad"`` is zero, and ``sensitivity_max`` is 0 (its default perturbation, at most
+    0.02 per channel, never changes a base). A perturbation that does change bases (a
+    ``perturb_func`` that edits the sequence, say) is explained as the sequence it makes.
+
+    A column is read only within :data:`~captum_genomics.dna.codec.BASE_RADIUS`
+    (sqrt(3) / 4, about 0.43) of A, C, G, T or an N column, the radius within which a column
+    is nearer to its base than to any other base or N column; the inputs are refused with
+    a ``ValueError`` when one column lies farther (a column between two bases, such as
+    ``(0.5, 0.5, 0, 0)``, or an attribution map passed by mistake), and when a sequence
+    that is not exactly one-hot reads as N only (a map of small values). Gaussian noise of
+    ``stdevs`` 0.05 moves a column that far about twice in 10**15 columns, of ``stdevs``
+    0.1 about once in 1,100: keep ``stdevs`` at 0.05 or below.
     """
 
     @renamed_arguments(surrogate="interpretable_model", window="feature_width")
@@ -323,7 +355,8 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         Parameters
         ----------
         inputs : torch.Tensor
-            ``(1, 4, L)`` one-hot (``(1, L, 4)`` for ``layout="NLC"``).
+            ``(1, 4, L)`` one-hot (``(1, L, 4)`` for ``layout="NLC"``); a noisy copy is read
+            as its nearest sequence (class Notes).
         target : int, tuple or None
             Output index scored (Captum's ``target``); ``forward_func`` explainers only.
         additional_forward_args : any, optional
@@ -358,8 +391,13 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         if scorer is not None:
             warn_deprecated("generate(scorer=...)", "GGGPPerturbationExplainer(scorer=...)")
         self._check_scoring_arguments(target, additional_forward_args, scorer)
+        x = self._read_sequences(inputs)
+        if x.shape[0] != 1:
+            raise ValueError(
+                f"generate explains one sequence, got a batch of {x.shape[0]}; pass inputs[i:i+1]"
+            )
         return self._generate(
-            inputs,
+            x,
             target,
             additional_forward_args,
             scorer,
@@ -370,9 +408,24 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
             show_progress,
         )
 
+    def _read_sequences(self, inputs) -> torch.Tensor:
+        """The one-hot sequences ``(N, 4, L)`` that ``inputs`` (in ``layout``) read as (see
+        Notes): the inputs themselves when they are one-hot."""
+        x = check_one_hot(inputs, self.layout)
+        sequences = nearest_sequences(x, max_distance=BASE_RADIUS, name="inputs")
+        inexact = (sequences != x).flatten(1).any(dim=1)
+        n_only = (sequences.amax(dim=1) < 1).all(dim=1)
+        if bool((inexact & n_only).any()):
+            index = int((inexact & n_only).nonzero()[0])
+            raise ValueError(
+                f"inputs sequence {index} is not one-hot and reads as N at every position: "
+                "nothing to explain (an attribution map rather than a sequence?)"
+            )
+        return sequences
+
     def _generate(
         self,
-        inputs,
+        x,
         target,
         additional_forward_args,
         scorer,
@@ -382,11 +435,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         perturbations_per_eval,
         show_progress,
     ) -> LocalDataset:
-        x = check_one_hot(inputs, self.layout)
-        if x.shape[0] != 1:
-            raise ValueError(
-                f"generate explains one sequence, got a batch of {x.shape[0]}; pass inputs[i:i+1]"
-            )
+        """Local dataset of ``x``, one exact one-hot sequence ``(1, 4, L)``."""
         reference = decode(x)[0]
         if scorer is None and self.scorer is not None:
             scorer = self.scorer
@@ -469,9 +518,11 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
 
         Parameters
         ----------
-        inputs : torch.Tensor
+        inputs : torch.Tensor or 1-tuple of it
             ``(N, 4, L)`` one-hot (``(N, L, 4)`` for ``layout="NLC"``); each sequence is
-            searched separately with the same ``seed``.
+            searched separately with the same ``seed``. Noisy copies are read as their
+            nearest sequences (class Notes). A 1-tuple (as Captum's wrappers pass it) gives
+            a 1-tuple of attributions.
         target : int, tuple, list, torch.Tensor or None
             As in Captum's Lime: an int (2-d outputs) or tuple (more dimensions) for every
             sequence, or a list / tensor of ``N`` targets, one per sequence. ``forward_func``
@@ -497,7 +548,8 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         Returns
         -------
         torch.Tensor or (torch.Tensor, list of SurrogateFit)
-            Attributions shaped like ``inputs`` (or ``(N, L)``), same dtype and device.
+            Attributions shaped like ``inputs`` (or ``(N, L)``), same dtype and device, on
+            the channels of the bases read; a 1-tuple of them for a 1-tuple ``inputs``.
         """
         if scorer is not None:
             warn_deprecated(
@@ -511,12 +563,13 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         if aggregate not in AGGREGATES:
             raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
         self._check_scoring_arguments(target, additional_forward_args, scorer)
-        x = check_one_hot(inputs, self.layout)
+        inputs, as_tuple = single_input(inputs, "GGGPPerturbationExplainer")
+        x = self._read_sequences(inputs)
         n = x.shape[0]
         maps, fits = [], []
         for i in range(n):
             dataset = self._generate(
-                from_ncl(x[i : i + 1], self.layout),
+                x[i : i + 1],
                 _example_target(target, i, n),
                 _select_example(additional_forward_args, i, n),
                 scorer,
@@ -535,4 +588,6 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         else:
             observed = (x == 1).to(x.dtype)
             out = from_ncl(observed * per_base[:, None, :], self.layout)
+        if as_tuple:
+            out = (out,)
         return (out, fits) if return_surrogate else out

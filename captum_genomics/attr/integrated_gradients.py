@@ -41,7 +41,7 @@ from captum_genomics.attr._path import (
     resolve_method,
     windowed_score,
 )
-from captum_genomics.attr._targets import per_example_targets
+from captum_genomics.attr._targets import per_example_targets, single_input
 from captum_genomics.attr.baselines import BASELINE_NAMES, BaselineSpec, resolve_baselines
 from captum_genomics.dna.codec import check_one_hot, from_ncl
 
@@ -120,7 +120,7 @@ class GenomicIntegratedGradients(IntegratedGradients):
 
     **Shuffles around noisy inputs.** These wrappers call ``attribute`` on noisy
     copies of the one-hot inputs. Shuffled references are then the shuffles of the
-    sequence nearest to each noisy copy (:func:`captum_genomics.attr.baselines.nearest_sequences`,
+    sequence nearest to each noisy copy (:func:`captum_genomics.dna.codec.nearest_sequences`,
     the most likely sequence under Gaussian noise), drawn with the explainer's
     seed: a sequence's shuffles depend on the seed and its letters only, so every
     noisy copy that decodes to its clean input is explained against exactly the
@@ -312,7 +312,7 @@ class GenomicIntegratedGradients(IntegratedGradients):
         window.
         """
         layout = self.layout if layout is None else check_layout(layout)
-        inputs, as_tuple = _one_input(inputs)
+        inputs, as_tuple = single_input(inputs, "GenomicIntegratedGradients")
         check_choice(aggregate, "aggregate", AGGREGATES)
         n_steps = check_int(n_steps, "n_steps")
         internal_batch_size = check_optional_int(internal_batch_size, "internal_batch_size")
@@ -369,18 +369,6 @@ class GenomicIntegratedGradients(IntegratedGradients):
     def has_convergence_delta(self) -> bool:
         """Whether ``attribute`` can return a convergence delta (it can)."""
         return True
-
-
-def _one_input(inputs: Any) -> tuple[Any, bool]:
-    """The one-hot tensor of ``inputs`` and whether it came as Captum's 1-tuple."""
-    if not isinstance(inputs, tuple):
-        return inputs, False
-    if len(inputs) != 1:
-        raise TypeError(
-            "GenomicIntegratedGradients explains one one-hot tensor; pass other "
-            "model inputs through additional_forward_args"
-        )
-    return inputs[0], True
 
 
 def _expected_ig(grads: torch.Tensor, x: torch.Tensor, refs: torch.Tensor,

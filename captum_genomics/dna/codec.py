@@ -31,11 +31,13 @@ from captum_genomics.dna.alphabet import (
 
 __all__ = [
     "ALPHABET",
+    "BASE_RADIUS",
     "LAYOUTS",
     "check_one_hot",
     "codes_to_tensor",
     "decode",
     "from_ncl",
+    "nearest_sequences",
     "one_hot",
     "reverse_complement",
     "to_ncl",
@@ -43,6 +45,10 @@ __all__ = [
 
 #: The channel order of one-hot tensors.
 ALPHABET = BASES
+
+#: Distance of a base column to the all-0.25 N column, halved (sqrt(3) / 4): a column within
+#: it of a base is nearer to that base than to any other base or N column.
+BASE_RADIUS = 3**0.5 / 4
 
 N_POLICIES = tuple(N_VALUES)
 LOWERCASE_POLICIES = ("accept", "error")
@@ -341,6 +347,59 @@ def decode(x, layout: str = "NCL") -> list[str]:
             f"all zeros or all 0.25. {int(invalid.sum())} such column(s) in all"
         )
     return [codes_to_text(row) for row in codes]
+
+
+def nearest_sequences(
+    x: torch.Tensor, max_distance: float | None = None, name: str = "x"
+) -> torch.Tensor:
+    """The one-hot sequences nearest to ``x``, column by column.
+
+    Each column is replaced by the nearest (Euclidean) of A, C, G, T, the all-zero N column
+    and the all-0.25 N column; a sequence keeps one N encoding, that of most of its N
+    columns (all-zero on a tie). One-hot inputs come back unchanged.
+
+    Parameters
+    ----------
+    x : torch.Tensor, shape (N, 4, L)
+        Floating point, e.g. one-hot sequences plus noise.
+    max_distance : float, optional
+        Refuse columns farther than this from the nearest of those six columns (``None``:
+        read every column). :data:`BASE_RADIUS` is the radius within which a column is
+        nearer to a base than to any other of them.
+
+    Returns
+    -------
+    torch.Tensor, shape (N, 4, L)
+        One-hot (with N columns), same dtype and device as ``x``.
+
+    Raises
+    ------
+    ValueError
+        If a column lies farther than ``max_distance`` from every sequence column; the
+        message names the first such column.
+    """
+    # Squared distance to a column minus |x|^2, negated: 2 x_c - 1 for base c, 0 for the
+    # all-zero column and sum(x) / 2 - 1/4 for the all-0.25 one; the nearest scores highest.
+    scores = torch.cat([2 * x - 1, torch.zeros_like(x[:, :1]),
+                        0.5 * x.sum(dim=1, keepdim=True) - 0.25], dim=1)
+    best, nearest = scores.max(dim=1)  # (N, L): 0-3 bases, 4 all-zero N, 5 all-0.25 N
+    if max_distance is not None:
+        distance = ((x * x).sum(dim=1) - best).clamp(min=0).sqrt()
+        far = distance > max_distance
+        if bool(far.any()):
+            seq_i, pos = (int(v) for v in far.nonzero()[0])
+            raise ValueError(
+                f"{name} is not a (noisy) one-hot sequence: column at sequence {seq_i}, position "
+                f"{pos} holds {x[seq_i, :, pos].tolist()} (A, C, G, T), "
+                f"{float(distance[seq_i, pos]):.3g} from the nearest of A, C, G, T and the "
+                f"N columns (all 0 or all 0.25), farther than {max_distance:.3g}; "
+                f"{int(far.sum())} such column(s) in all"
+            )
+    is_n = nearest >= CODE_N
+    quarter = (nearest == CODE_N + 1).sum(dim=1) > (nearest == CODE_N).sum(dim=1)
+    codes = torch.where(is_n, CODE_N, nearest)
+    sequences = codes_to_tensor(codes, 0.0, dtype=x.dtype, device=x.device)
+    return sequences.masked_fill_((is_n & quarter[:, None]).unsqueeze(1), 0.25)
 
 
 def reverse_complement(x, layout: str = "NCL"):

@@ -1,5 +1,6 @@
 """GGGPPerturbationExplainer where Captum perturbation explainers go: log_usage wrapping, Lime's
-target / additional_forward_args semantics, captum.metrics.infidelity, planted-motif recovery."""
+target / additional_forward_args semantics, captum.metrics.infidelity, planted-motif recovery,
+NoiseTunnel and captum.metrics.sensitivity_max (noisy inputs read as their nearest sequences)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from captum.attr import Lime, PerturbationAttribution
-from captum.metrics import infidelity
+from captum.attr import Lime, NoiseTunnel, PerturbationAttribution
+from captum.metrics import infidelity, sensitivity_max
 
 from captum_genomics.attr.gggp import GGGPPerturbationExplainer
 from captum_genomics.gggp import Grammar, SearchSettings
@@ -17,6 +18,7 @@ from captum_genomics.synthetic import planted_motif_dataset
 
 MOTIF = "GATTACAGCT"
 LENGTH = 160
+SHORT, BUDGET = 40, 60  # sequence length and evaluations per sequence of the wrapper tests
 
 
 class PWMNet(torch.nn.Module):
@@ -147,3 +149,102 @@ def test_top_surrogate_positions_are_the_planted_motif(planted, explained):
     assert mask[top].mean() >= 0.8
     assert fits[0].fidelity["spearman"] > 0.5
     assert fits[0].per_position()[mask].mean() > 0
+
+
+@pytest.fixture(scope="module")
+def short():
+    """An explainer, one short planted sequence and its plain attribution (target 1)."""
+    x = planted_motif_dataset(1, SHORT, MOTIF, fraction_positive=1.0, seed=3).inputs
+    exp = _explainer()  # wrappers must forward n_samples: its own budget gives another map
+    attr = exp.attribute(x, target=1, n_samples=BUDGET)
+    assert attr.abs().max() > 0.1
+    return exp, x, attr
+
+
+@pytest.mark.parametrize("nt_type", ["smoothgrad", "smoothgrad_sq", "vargrad"])
+def test_noise_tunnel_with_small_noise_gives_the_plain_attribution(short, nt_type):
+    """Every noisy copy reads as the clean sequence, so all copies get its attribution."""
+    exp, x, attr = short
+    torch.manual_seed(0)
+    tunneled = NoiseTunnel(exp).attribute(x, nt_type=nt_type, nt_samples=2, stdevs=0.01,
+                                          target=1, n_samples=BUDGET)
+    expected = {"smoothgrad": attr, "smoothgrad_sq": attr**2,
+                "vargrad": torch.zeros_like(attr)}[nt_type]
+    torch.testing.assert_close(tunneled, expected, atol=0, rtol=0)
+    noisy = x + 0.01 * torch.randn(x.shape, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(exp.attribute(noisy, target=1, n_samples=BUDGET), attr,
+                               atol=0, rtol=0)
+
+
+def _base_change_perturbation(seed: int):
+    """Captum perturb_func: one random position moved to the next base, plus noise of 0.01."""
+    gen = torch.Generator().manual_seed(seed)
+
+    def perturb(inputs):
+        n, _, length = inputs.shape
+        rows, pos = torch.arange(n), torch.randint(length, (n,), generator=gen)
+        moved = inputs.clone()
+        moved[rows, :, pos] = inputs[rows, :, pos].roll(1, dims=1)
+        return moved + 0.01 * torch.randn(inputs.shape, generator=gen)
+
+    return perturb
+
+
+def test_sensitivity_max_is_zero_for_noise_that_keeps_the_sequence(short):
+    exp, x, _ = short
+    torch.manual_seed(0)
+    # the default perturbation moves each channel by at most 0.02: no base changes
+    sens = sensitivity_max(exp.attribute, x, n_perturb_samples=2, target=1, n_samples=BUDGET)
+    torch.testing.assert_close(sens, torch.zeros(1), atol=0, rtol=0)
+
+
+def test_sensitivity_max_is_reproducible_and_follows_its_definition(short):
+    exp, x, attr = short
+    samples = 2
+    runs = [
+        sensitivity_max(exp.attribute, x, perturb_func=_base_change_perturbation(5),
+                        n_perturb_samples=samples, target=1, n_samples=BUDGET)
+        for _ in range(2)
+    ]
+    torch.testing.assert_close(runs[0], runs[1], atol=0, rtol=0)
+    moved = _base_change_perturbation(5)(x.repeat_interleave(samples, dim=0))
+    changed = exp.attribute(moved, target=1, n_samples=BUDGET)
+    expected = ((changed - attr).flatten(1).norm(dim=1) / attr.norm()).max()
+    assert torch.isfinite(runs[0]).all() and runs[0].item() > 0
+    torch.testing.assert_close(runs[0], expected.reshape(1), atol=0, rtol=1e-6)
+
+
+def test_a_one_tuple_input_gives_a_one_tuple(short):
+    exp, x, attr = short
+    (alone,) = exp.attribute((x,), target=1, n_samples=BUDGET)
+    torch.testing.assert_close(alone, attr, atol=0, rtol=0)
+    (per_locus,), fits = exp.attribute((x,), target=1, n_samples=BUDGET, aggregate="sum",
+                                       return_surrogate=True)
+    torch.testing.assert_close(per_locus[0], torch.as_tensor(fits[0].per_position()).float())
+    torch.testing.assert_close(per_locus, attr.sum(dim=1))
+    with pytest.raises(TypeError, match="one one-hot tensor, got a tuple of 2"):
+        exp.attribute((x, x), target=1)
+
+
+def test_inputs_far_from_any_sequence_are_refused(short):
+    exp, x, attr = short
+    between = x.clone()
+    between[0, :, 7] = torch.tensor([0.5, 0.5, 0.0, 0.0])  # as near to A as to C
+    with pytest.raises(ValueError, match=r"position 7 .* farther than 0\.433"):
+        exp.attribute(between, target=1)
+    with pytest.raises(ValueError, match="not a \\(noisy\\) one-hot sequence"):
+        exp.generate(between, target=1)
+    with pytest.raises(ValueError, match="not a \\(noisy\\) one-hot sequence"):
+        exp.attribute(attr / attr.abs().max(), target=1)  # an attribution map by mistake
+    with pytest.raises(ValueError, match="reads as N at every position"):
+        exp.attribute(0.01 * attr / attr.abs().max(), target=1)
+    # within the radius (0.433) a column is read as its base, beyond it refused
+    position = int((x[0, 0] == 1).nonzero()[0])
+    toward_c = torch.tensor([-1.0, 1.0, 0.0, 0.0]) / 2**0.5
+    near, far = x.clone(), x.clone()
+    near[0, :, position] += 0.42 * toward_c
+    far[0, :, position] += 0.45 * toward_c
+    torch.testing.assert_close(exp.attribute(near, target=1, n_samples=BUDGET), attr,
+                               atol=0, rtol=0)
+    with pytest.raises(ValueError, match=f"position {position} .* 0\\.45 from the nearest"):
+        exp.attribute(far, target=1)

@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 
 from captum_genomics.dna.codec import (
     ALPHABET,
+    BASE_RADIUS,
     LAYOUTS,
     check_one_hot,
     decode,
     from_ncl,
+    nearest_sequences,
     one_hot,
     reverse_complement,
     to_ncl,
@@ -322,3 +324,29 @@ def test_check_one_hot_non_finite(value):
         check_one_hot(x)
     with pytest.raises(ValueError, match="baselines holds NaN"):
         check_one_hot(x.permute(0, 2, 1), layout="NLC", name="baselines")
+
+
+def test_nearest_sequences_refuses_columns_beyond_max_distance():
+    clean = one_hot(["ACGNN"])
+    clean[0, :, 4] = 0.25  # N columns of both encodings; the tie keeps all-zero N
+    direction = torch.tensor([1.0, -1.0, 1.0, -1.0]) / 2  # unit length
+    for radius, accepted in ((0.42, True), (0.44, False)):
+        moved = clean.clone()
+        moved[0, :, 1] += radius * direction  # the C column
+        if accepted:
+            expected = one_hot(["ACGNN"])
+            read = nearest_sequences(moved, max_distance=BASE_RADIUS)
+            torch.testing.assert_close(read, expected, atol=0, rtol=0)
+        else:
+            with pytest.raises(ValueError, match=r"seqs is not .* position 1 .* 0\.44 from"):
+                nearest_sequences(moved, max_distance=BASE_RADIUS, name="seqs")
+    assert abs(BASE_RADIUS - 0.5 * float((one_hot("A") - 0.25).norm())) < 1e-7
+    # noisy N columns are read as N; without max_distance every column is read
+    moved = clean.clone()
+    moved[0, :, 3:] += 0.2 * direction[:, None]
+    torch.testing.assert_close(nearest_sequences(moved, max_distance=BASE_RADIUS),
+                               one_hot(["ACGNN"]), atol=0, rtol=0)
+    halfway = torch.tensor([[[0.5], [0.5], [0.0], [0.0]]])
+    torch.testing.assert_close(nearest_sequences(halfway), torch.full((1, 4, 1), 0.25))
+    with pytest.raises(ValueError, match="1 such column"):
+        nearest_sequences(halfway, max_distance=BASE_RADIUS)
