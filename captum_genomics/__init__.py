@@ -70,7 +70,7 @@ from captum_genomics.surrogates import (
 )
 from captum_genomics.synthetic import MOTIFS, PlantedMotifData, planted_motif_dataset
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ALPHABET",

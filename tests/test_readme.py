@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import torch
+
+from tests.support import needs_spliceai
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
@@ -26,4 +30,17 @@ def test_quick_start_runs():
     exec(compile(code, "README quick start", "exec"), namespace)
     assert namespace["attr"].shape == (1, 4, 44)
     assert namespace["per_base"].shape == (1, 44)
+    assert float(namespace["delta"].abs().max()) < 0.05
+
+
+@needs_spliceai
+def test_spliceai_snippet_runs_with_the_published_weights():
+    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+    snippet = next(b for b in blocks if "SpliceSiteHead" in b)
+    namespace: dict = {}
+    exec(compile(snippet, "README SpliceAI snippet", "exec"), namespace)
+    assert namespace["site"] == 7046
+    assert namespace["attr"].shape == (1, 4, 15000)
+    with torch.no_grad():
+        assert float(namespace["head"](namespace["x_15kb"])) > 0.9  # a real, strong acceptor
     assert float(namespace["delta"].abs().max()) < 0.05
