@@ -16,7 +16,7 @@ from captum.log import log_usage
 
 from captum_genomics import surrogates
 from captum_genomics._deprecation import renamed, renamed_arguments, warn_deprecated
-from captum_genomics._validate import check_int, check_layout
+from captum_genomics._validate import check_choice, check_int, check_layout
 from captum_genomics.attr._targets import per_example_targets, select_targets, single_input
 from captum_genomics.dna.alphabet import n_value_of
 from captum_genomics.dna.codec import (
@@ -560,8 +560,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
                 raise TypeError("got both per_locus and its replacement aggregate; pass aggregate")
             warn_deprecated("attribute(per_locus=...)", 'aggregate="sum"', stacklevel=4)
             aggregate = "sum" if per_locus else None
-        if aggregate not in AGGREGATES:
-            raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
+        check_choice(aggregate, "aggregate", AGGREGATES)
         self._check_scoring_arguments(target, additional_forward_args, scorer)
         inputs, as_tuple = single_input(inputs, "GGGPPerturbationExplainer")
         x = self._read_sequences(inputs)
