@@ -21,6 +21,7 @@ numpy only, so the torch-free GGGP engine can use it; the torch encoders live in
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
     "CODE_UNKNOWN",
     "LETTERS",
     "N_VALUES",
+    "check_codes",
     "codes_to_one_hot",
     "codes_to_text",
     "is_lowercase",
@@ -38,6 +40,7 @@ __all__ = [
     "one_hot_table",
     "one_hot_to_codes",
     "text_to_codes",
+    "text_to_codes_strict",
 ]
 
 #: The four bases, in channel order.
@@ -82,6 +85,60 @@ def text_to_codes(text: str) -> np.ndarray:
     return _TEXT_TO_CODE[_bytes(text)]
 
 
+def text_to_codes_strict(text: str, name: str = "sequence") -> np.ndarray:
+    """Codes of DNA text, shape (L,), refusing characters outside ``ACGTN`` (any case).
+
+    Parameters
+    ----------
+    text : str
+        DNA text of length L.
+    name : str, default "sequence"
+        What the text is, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray, shape (L,), uint8
+        Codes 0..4.
+
+    Raises
+    ------
+    ValueError
+        If the text holds other characters (the message lists them).
+    """
+    codes = text_to_codes(text)
+    if (codes == CODE_UNKNOWN).any():
+        bad = sorted({ch for ch in text if ch.upper() not in LETTERS})
+        raise ValueError(
+            f"{name} holds letters {bad} outside {LETTERS}; replace them (e.g. by N) first"
+        )
+    return codes
+
+
+def check_codes(codes, name: str = "codes"):
+    """Check that integer codes lie in 0..4 and return them unchanged.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray or torch.Tensor, any shape
+        Integer codes (a tensor may live on any device).
+    name : str, default "codes"
+        What the codes are, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        ``codes``.
+
+    Raises
+    ------
+    ValueError
+        If a code lies outside 0..4.
+    """
+    if math.prod(codes.shape) and (codes.min() < 0 or codes.max() > CODE_N):
+        raise ValueError(f"{name} must lie in 0..4 (A=0, C=1, G=2, T=3, N=4)")
+    return codes
+
+
 def is_lowercase(text: str) -> np.ndarray:
     """Which characters of ``text`` are lowercase ASCII letters (soft-masked), shape (L,)."""
     return _IS_LOWER[_bytes(text)]
@@ -105,9 +162,7 @@ def codes_to_text(codes) -> str:
     ValueError
         If a code lies outside 0..4.
     """
-    codes = np.asarray(codes)
-    if codes.size and (codes.min() < 0 or codes.max() > CODE_N):
-        raise ValueError("codes must lie in 0..4 (A=0, C=1, G=2, T=3, N=4)")
+    codes = check_codes(np.asarray(codes))
     return _CODE_TO_TEXT[codes.astype(np.uint8)].tobytes().decode("ascii")
 
 
@@ -163,9 +218,7 @@ def codes_to_one_hot(codes, n_value: float = 0.0, dtype=np.float32) -> np.ndarra
     ValueError
         If a code lies outside 0..4.
     """
-    codes = np.asarray(codes)
-    if codes.size and (codes.min() < 0 or codes.max() > CODE_N):
-        raise ValueError("codes must lie in 0..4 (A=0, C=1, G=2, T=3, N=4)")
+    codes = check_codes(np.asarray(codes))
     return np.swapaxes(one_hot_table(n_value, dtype)[codes], -1, -2)
 
 

@@ -21,6 +21,7 @@ from captum_genomics.dna.alphabet import (
     CODE_UNKNOWN,
     LETTERS,
     N_VALUES,
+    check_codes,
     codes_to_text,
     is_lowercase,
     n_value_of,
@@ -483,8 +484,7 @@ def codes_to_tensor(
     check_layout(layout)
     index = codes if isinstance(codes, torch.Tensor) else torch.from_numpy(
         np.ascontiguousarray(codes))
-    if index.numel() and (int(index.min()) < 0 or int(index.max()) > CODE_N):
-        raise ValueError("codes must lie in 0..4 (A=0, C=1, G=2, T=3, N=4)")
+    check_codes(index)
     device = index.device if device is None else torch.device(device)
     table = torch.as_tensor(one_hot_table(n_value, np.float64)).to(dtype=dtype, device=device)
     n, length = index.shape

@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from captum_genomics.dna.alphabet import CODE_N, CODE_UNKNOWN, LETTERS, codes_to_text, text_to_codes
+from captum_genomics.dna.alphabet import (
+    CODE_N,
+    LETTERS,
+    check_codes,
+    codes_to_text,
+    text_to_codes_strict,
+)
 
 #: The letters of engine codes, in code order (A=0, C=1, G=2, T=3, N=4).
 ALPHABET = LETTERS
@@ -43,22 +49,14 @@ def encode_sequence(sequence: str | np.ndarray) -> np.ndarray:
         If the text holds other letters, or the codes are not a 1-d integer array in 0..4.
     """
     if isinstance(sequence, str):
-        codes = text_to_codes(sequence)
-        if (codes == CODE_UNKNOWN).any():
-            bad = sorted({ch for ch in sequence if ch.upper() not in ALPHABET})
-            raise ValueError(
-                f"sequence holds letters {bad} outside {ALPHABET}; replace them (e.g. by N) first"
-            )
-        return codes
+        return text_to_codes_strict(sequence, "sequence")
     codes = np.asarray(sequence)
     if codes.ndim != 1 or not np.issubdtype(codes.dtype, np.integer):
         raise ValueError(
             f"sequence codes must be a 1-d integer array, got shape {codes.shape} "
             f"and dtype {codes.dtype}; pass text or uint8 codes A=0,C=1,G=2,T=3,N=4"
         )
-    if codes.size and (codes.min() < 0 or codes.max() > CODE_N):
-        raise ValueError("sequence codes must lie in 0..4 (A=0, C=1, G=2, T=3, N=4)")
-    return codes.astype(np.uint8)
+    return check_codes(codes, "sequence codes").astype(np.uint8)
 
 
 def decode_sequence(codes: np.ndarray) -> str:

@@ -43,9 +43,9 @@ from torch import nn
 from captum_genomics.dna.alphabet import (
     CODE_N,
     CODE_UNKNOWN,
-    LETTERS,
+    check_codes,
     one_hot_to_codes,
-    text_to_codes,
+    text_to_codes_strict,
 )
 from captum_genomics.gggp.population import EditBatch
 from captum_genomics.models.spliceai import SpliceAI
@@ -71,13 +71,7 @@ def reference_codes(reference) -> np.ndarray:
     numpy.ndarray, shape (L,), uint8
     """
     if isinstance(reference, str):
-        codes = text_to_codes(reference)
-        if (codes == CODE_UNKNOWN).any():
-            bad = sorted({ch for ch in reference if ch.upper() not in LETTERS})
-            raise ValueError(
-                f"the reference holds letters {bad} outside ACGTN; replace them (e.g. by N) first"
-            )
-        return codes
+        return text_to_codes_strict(reference, "the reference")
     if isinstance(reference, torch.Tensor):
         reference = reference.detach().cpu().numpy()
     array = np.asarray(reference)
@@ -86,9 +80,7 @@ def reference_codes(reference) -> np.ndarray:
     if array.ndim == 1:
         if not np.issubdtype(array.dtype, np.integer):
             raise ValueError(f"reference codes must be integers, got dtype {array.dtype}")
-        if array.size and (array.min() < 0 or array.max() > CODE_N):
-            raise ValueError("reference codes must lie in 0..4 (A=0, C=1, G=2, T=3, N=4)")
-        return array.astype(np.uint8)
+        return check_codes(array, "reference codes").astype(np.uint8)
     if array.ndim != 2 or array.shape[0] != 4:
         raise ValueError(
             f"a one-hot reference must have shape (4, L) or (1, 4, L), got {array.shape}"

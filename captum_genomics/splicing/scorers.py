@@ -236,19 +236,6 @@ class SpliceAIExonScorer(ExonScorer):
     default_batch_size = 32
 
     def site_probabilities(self, batch: EditBatch) -> np.ndarray:
-        """Acceptor and donor probabilities at the moved sites.
-
-        Parameters
-        ----------
-        batch : EditBatch
-            ``n`` edited sequences ``(n, W)`` with tracked coordinates ``(n, T)``.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``(n, 2)`` float64: P(acceptor) at the acceptor, P(donor) at the donor; 0 where a
-            site was deleted, and 0 for the site a one-site ``reduce`` does not read.
-        """
         sites = self._sites(batch)
         present = sites >= 0
         needed = self.needed
@@ -316,19 +303,6 @@ class IncrementalExonScorer(ExonScorer):
         self.engine = IncrementalSpliceAI(self.model, codes, self.tracked)
 
     def site_probabilities(self, batch: EditBatch) -> np.ndarray:
-        """Acceptor and donor probabilities at the moved sites.
-
-        Parameters
-        ----------
-        batch : EditBatch
-            ``n`` edited sequences of the scorer's reference, with tracked coordinates.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``(n, 2)`` float64: P(acceptor) at the acceptor, P(donor) at the donor; 0 where a
-            site was deleted, and 0 for the site a one-site ``reduce`` does not read.
-        """
         if self.reference is None:
             self._use_reference(reference_codes(batch.reference))
         sites = self._sites(batch)

@@ -14,6 +14,7 @@ from captum_genomics.dna.alphabet import (
     CODE_UNKNOWN,
     LETTERS,
     N_VALUES,
+    check_codes,
     codes_to_one_hot,
     codes_to_text,
     is_lowercase,
@@ -21,6 +22,7 @@ from captum_genomics.dna.alphabet import (
     one_hot_table,
     one_hot_to_codes,
     text_to_codes,
+    text_to_codes_strict,
 )
 from captum_genomics.dna.codec import codes_to_tensor
 
@@ -93,6 +95,20 @@ def test_codes_out_of_range_raise(bad):
         codes_to_tensor(np.array([bad]))
     with pytest.raises(ValueError, match="0..4"):
         codes_to_tensor(torch.tensor([bad]))
+
+
+def test_check_codes_names_its_subject_and_returns_valid_codes_unchanged():
+    for codes in (np.array([0, 4, 2]), torch.tensor([[3, 0]]), np.zeros(0, np.int64)):
+        assert check_codes(codes) is codes
+    for bad in (np.array([1, 5]), torch.tensor([-1])):
+        with pytest.raises(ValueError, match=r"^reference codes must lie in 0\.\.4 \(A=0"):
+            check_codes(bad, "reference codes")
+
+
+def test_strict_text_codes_list_the_letters_outside_acgtn():
+    np.testing.assert_array_equal(text_to_codes_strict("acGTn"), [0, 1, 2, 3, CODE_N])
+    with pytest.raises(ValueError, match=r"^the read holds letters \['R', 'x'\] outside ACGTN"):
+        text_to_codes_strict("ACxRR", "the read")
 
 
 def test_n_values_by_name_and_number():
