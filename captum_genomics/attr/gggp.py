@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -249,6 +250,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         scorer: Callable[[EditBatch], Any] | None = None,
         n_value: float | str | None = None,
     ) -> None:
+        """Build the explainer from ``forward_func`` or ``scorer``; see the class for details."""
         if forward_func is None and scorer is None:
             raise TypeError(
                 "give forward_func= (a model on one-hot tensors) or scorer= (scorer(EditBatch) "
@@ -590,3 +592,19 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         if as_tuple:
             out = (out,)
         return (out, fits) if return_surrogate else out
+
+
+def _section(docstring: str, title: str) -> str:
+    """The numpy-style section ``title`` of ``docstring`` (heading to the next heading)."""
+    lines = inspect.cleandoc(docstring).splitlines()
+    start = lines.index(title)
+    end = next((i - 1 for i in range(start + 2, len(lines)) if set(lines[i]) == {"-"}), len(lines))
+    return "\n".join(lines[start:end]).strip()
+
+
+# help(GGGPPerturbationExplainer.__init__) shows our parameters, not Captum's inherited text
+GGGPPerturbationExplainer.__init__.__doc__ = (
+    inspect.cleandoc(GGGPPerturbationExplainer.__init__.__doc__)
+    + "\n\n"
+    + _section(GGGPPerturbationExplainer.__doc__, "Parameters")
+)

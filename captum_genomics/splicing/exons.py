@@ -1,10 +1,11 @@
-"""The reference method's exon-triplet input: a cassette exon with its neighbours, N-padded.
+"""SpliceAI inputs read from a genome: an exon triplet, or one splice site, N-padded.
 
 :func:`build_exon_input` builds the input of the reference method from a transcript: the
 cassette exon with its upstream and downstream exons and the introns between, trimmed to
-``max_distance`` nt of the cassette exon and padded with N on both sides.  Its splice sites are
-input positions (:mod:`captum_genomics.splicing.sites`): indices into the padded sequence, the
-positions that heads, scorers and the GGGP grammar all take.
+``max_distance`` nt of the cassette exon and padded with N on both sides.
+:func:`build_site_input` builds the input around one splice site, for the site scorers.  Their
+splice sites are input positions (:mod:`captum_genomics.splicing.sites`): indices into the
+padded sequence, the positions that heads, scorers and the GGGP grammar all take.
 
 Examples
 --------
@@ -23,18 +24,39 @@ from typing import Any
 import numpy as np
 import torch
 
+from captum_genomics._validate import check_choice, check_int
 from captum_genomics.dna.codec import one_hot
-from captum_genomics.dna.fasta import read_region
+from captum_genomics.dna.fasta import _open_fasta, read_region
 from captum_genomics.example_data import TUBB8, OrientedSequence, Transcript, example_fasta_path
 from captum_genomics.gggp.grammar import Grammar
 
-__all__ = ["ExonInput", "build_exon_input"]
+__all__ = ["ExonInput", "SiteInput", "build_exon_input", "build_site_input"]
 
 _TUBB8_CASSETTE = (94744, 94852)
 
 
+class _PaddedRegion:
+    """Genome mapping and one-hot of a ``pad``-N-padded :class:`OrientedSequence` input."""
+
+    sequence: str
+    region: OrientedSequence
+    pad: int
+
+    def index(self, position):
+        """Indices in :attr:`sequence` of 1-based genome positions (inside the region)."""
+        return self.region.index(position) + self.pad
+
+    def position(self, index):
+        """1-based genome positions of indices in :attr:`sequence` (outside the padding)."""
+        return self.region.position(np.asarray(index) - self.pad)
+
+    def one_hot(self) -> torch.Tensor:
+        """``(1, 4, L)`` float32 one-hot of :attr:`sequence` (N all zero, as SpliceAI reads)."""
+        return one_hot([self.sequence])
+
+
 @dataclass(frozen=True)
-class ExonInput:
+class ExonInput(_PaddedRegion):
     """A cassette exon with its neighbouring exons, as the reference method feeds SpliceAI.
 
     Attributes
@@ -72,14 +94,6 @@ class ExonInput:
         """Index of the cassette exon's donor in :attr:`sequence`."""
         return int(self.sites[1, 1])
 
-    def index(self, position):
-        """Indices in :attr:`sequence` of 1-based genome positions (inside the region)."""
-        return self.region.index(position) + self.pad
-
-    def position(self, index):
-        """1-based genome positions of indices in :attr:`sequence` (outside the padding)."""
-        return self.region.position(np.asarray(index) - self.pad)
-
     def grammar(self, **changes: Any) -> Grammar:
         """The reference grammar on this input.
 
@@ -106,9 +120,56 @@ class ExonInput:
         fields.update(changes)
         return dataclasses.replace(Grammar(), **fields)
 
-    def one_hot(self) -> torch.Tensor:
-        """``(1, 4, L)`` float32 one-hot of :attr:`sequence` (N all zero, as SpliceAI reads)."""
-        return one_hot([self.sequence])
+
+@dataclass(frozen=True)
+class SiteInput(_PaddedRegion):
+    """One splice site with ``max_distance`` nt of genome on each side, as SpliceAI reads it.
+
+    Attributes
+    ----------
+    sequence : str
+        ``(L,)`` uppercase bases in the site's orientation: ``pad`` N, the region, ``pad`` N.
+        The region stops at the chromosome's ends; beyond them the padding stands for the
+        missing bases.
+    site : int
+        Input position of the site (index into :attr:`sequence`).
+    kind : {"acceptor", "donor"}
+        The site's kind.
+    region : OrientedSequence
+        The region without padding and its genome coordinates.
+    pad : int
+        N bases added on each side.
+    max_distance : int
+        Bases read from the genome on each side of the site.
+    """
+
+    sequence: str
+    site: int
+    kind: str
+    region: OrientedSequence
+    pad: int
+    max_distance: int
+
+    def grammar(self, **changes: Any) -> Grammar:
+        """The reference grammar on this input: the site's forbidden zone, edits within
+        :attr:`max_distance` of it (the N padding is never edited).
+
+        Parameters
+        ----------
+        **changes
+            Other :class:`~captum_genomics.gggp.grammar.Grammar` fields or overrides.
+
+        Returns
+        -------
+        Grammar
+        """
+        fields = {
+            "acceptors" if self.kind == "acceptor" else "donors": (self.site,),
+            "roi": (self.site, self.site + 1),
+            "max_distance": self.max_distance,
+        }
+        fields.update(changes)
+        return dataclasses.replace(Grammar(), **fields)
 
 
 def _transcript_exon(transcript: Transcript, exon) -> int:
@@ -191,3 +252,62 @@ def build_exon_input(
     sites[inside] = region.index(genome[inside]) + int(pad)
     sequence = "N" * int(pad) + text + "N" * int(pad)
     return ExonInput(sequence, sites, region, int(pad), int(max_distance))
+
+
+def build_site_input(
+    chrom: str,
+    position: int,
+    strand: str,
+    kind: str = "acceptor",
+    fasta=None,
+    max_distance: int = 5000,
+    pad: int = 5000,
+) -> SiteInput:
+    """SpliceAI's input around one splice site, for the site scorers.
+
+    The genome within ``max_distance`` nt of the site (cut at the chromosome's ends), read in
+    the site's orientation (reverse-complemented on the minus strand), padded with ``pad`` N on
+    each side.
+
+    Parameters
+    ----------
+    chrom : str
+        Chromosome name in ``fasta``.
+    position : int
+        1-based genome position of the site: an acceptor is the first exon base, a donor the
+        last, in transcript orientation (on the minus strand the acceptor is the exon's end).
+    strand : {"+", "-"}
+        The transcript's strand.
+    kind : {"acceptor", "donor"}
+        The site's kind.
+    fasta : str, os.PathLike or pyfaidx.Fasta, optional
+        Reference genome (default: the shipped chr10 example FASTA).
+    max_distance : int
+        Bases read on each side of the site.
+    pad : int
+        N added on each side (5,000 = half of SpliceAI-10k's context).
+
+    Returns
+    -------
+    SiteInput
+        Sequence ``(pad + R + pad,)``, the site's index and the genome mapping.
+    """
+    check_choice(kind, "kind", ("acceptor", "donor"))
+    check_choice(strand, "strand", ("+", "-"))
+    position = check_int(position, "position")
+    max_distance, pad = check_int(max_distance, "max_distance", 0), check_int(pad, "pad", 0)
+    fa, owned = _open_fasta(example_fasta_path() if fasta is None else fasta)
+    try:
+        if chrom not in fa.keys():
+            raise ValueError(f"chromosome {chrom!r} is not in the FASTA")
+        length = len(fa[chrom])
+        if position > length:
+            raise ValueError(f"position {position} lies beyond {chrom!r} ({length} bases)")
+        low, high = max(position - max_distance, 1), min(position + max_distance, length)
+        text = read_region(fa, (chrom, low, high), strand=strand).upper()
+    finally:
+        if owned:
+            fa.close()
+    region = OrientedSequence(text, chrom, low, high, strand)
+    sequence = "N" * pad + text + "N" * pad
+    return SiteInput(sequence, int(region.index(position)) + pad, kind, region, pad, max_distance)

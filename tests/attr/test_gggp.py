@@ -338,3 +338,12 @@ def test_captum_model_as_interpretable_model_and_old_names(inputs, attributed):
     with pytest.warns(DeprecationWarning, match="fit is deprecated.*fit_surrogate"):
         by_old_name = exp.fit(data)
     np.testing.assert_array_equal(by_old_name.effects, exp.fit_surrogate(data).effects)
+
+
+def test_help_of_init_shows_our_parameters_not_captums():
+    import pydoc
+
+    text = pydoc.render_doc(GGGPPerturbationExplainer.__init__, renderer=pydoc.plaintext)
+    for name in ("forward_func", "interpretable_model", "feature_width", "scorer", "n_value"):
+        assert f"    {name} :" in text or f"\n{name} :" in text
+    assert "Parameters\n" in text and "Args:" not in text

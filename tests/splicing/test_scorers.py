@@ -10,7 +10,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from captum_genomics.dna.codec import codes_to_tensor
+from captum_genomics.attr.gggp import GGGPPerturbationExplainer
+from captum_genomics.dna.codec import codes_to_tensor, one_hot
 from captum_genomics.example_data import TUBB8
 from captum_genomics.gggp import (
     Grammar,
@@ -26,10 +27,13 @@ from captum_genomics.splicing import (
     REDUCTIONS,
     ExonHead,
     IncrementalExonScorer,
+    IncrementalSiteScorer,
     Scorer,
     SpliceAIExonScorer,
+    SpliceAISiteScorer,
     SpliceSiteHead,
     build_exon_input,
+    build_site_input,
 )
 from tests.support import needs_spliceai, random_spliceai
 
@@ -313,3 +317,96 @@ def test_real_weights_plain_and_incremental_agree_given_the_same_arguments():
     assert len(batch) == 3 and expected.min() > 0.05
     np.testing.assert_allclose(incremental.site_probabilities(batch), expected, atol=1e-6, rtol=0)
     np.testing.assert_allclose(incremental(batch), plain(batch), atol=1e-6, rtol=0)
+
+
+SITE_SCORERS = (SpliceAISiteScorer, IncrementalSiteScorer)
+
+
+def test_site_scorers_share_one_signature_and_the_protocol():
+    assert inspect.signature(SpliceAISiteScorer) == inspect.signature(IncrementalSiteScorer)
+    for cls in SITE_SCORERS:
+        scorer = cls(MODELS["single"], DONOR, "donor")
+        assert isinstance(scorer, Scorer) and scorer.tracked == (DONOR,)
+        assert scorer.name == "spliceai_donor" + ("_incremental" if "Incr" in cls.__name__ else "")
+        with pytest.raises(ValueError, match="kind"):
+            cls(MODELS["single"], DONOR, "exon")
+        with pytest.raises(ValueError, match="not the donor"):
+            cls(MODELS["single"], DONOR, "donor")(
+                apply_population(_reference(4), parse_phenotypes([""], Grammar()), (ACCEPTOR,))
+            )
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("kind", ["acceptor", "donor"])
+def test_site_scorers_agree_and_equal_the_exon_scorer_reading_that_site(model, kind):
+    reference = _reference(31)
+    site = ACCEPTOR if kind == "acceptor" else DONOR
+    grammar = Grammar(acceptors=(ACCEPTOR,), donors=(DONOR,), acceptor_window=(0, 0))
+    space = grammar.bind(reference)
+    population = random_population(space, 24, np.random.default_rng(31))
+    exon_batch = apply_population(space, population, (ACCEPTOR, DONOR))
+    site_batch = apply_population(space, population, (site,))
+    exon = SpliceAIExonScorer(MODELS[model], ACCEPTOR, DONOR, kind)(exon_batch)
+    assert np.ptp(exon) > 0
+    for with_reference in (False, True):
+        extra = {"reference": reference} if with_reference else {}
+        plain, incremental = (cls(MODELS[model], site, kind, batch_size=7, **extra)
+                              for cls in SITE_SCORERS)
+        expected = plain(site_batch)
+        np.testing.assert_allclose(expected, exon, atol=1e-6, rtol=0)
+        np.testing.assert_allclose(incremental(site_batch), expected, atol=1e-6, rtol=0)
+
+
+def test_site_scorers_score_a_deleted_site_zero():
+    grammar = Grammar()
+    space = grammar.bind(_reference(32))
+    population = parse_phenotypes(
+        [f"Deletion[{ACCEPTOR - 1},{ACCEPTOR + 2}]", "Insertion[5,GG]", ""], grammar
+    )
+    batch = apply_population(space, population, (ACCEPTOR,))
+    assert batch.tracked[:, 0].tolist()[0] == -1
+    for cls in SITE_SCORERS:
+        scores = cls(MODELS["ensemble"], ACCEPTOR)(batch)
+        assert scores[0] == 0.0 and (scores[1:] > 0).all()
+        np.testing.assert_allclose(
+            scores, _direct(MODELS["ensemble"], apply_population(
+                space, population, (ACCEPTOR, DONOR)), "acceptor"), atol=2e-6)
+
+
+def test_tubb8_site_input_maps_the_acceptor():
+    site = build_site_input("chr10", 94852, "-", "acceptor", max_distance=200, pad=30)
+    assert len(site.sequence) == 30 + 401 + 30 and site.site == 230
+    assert site.index(94852) == site.site and site.position(site.site) == 94852
+    assert site.sequence[site.site - 2 : site.site] == "AG"
+    grammar = site.grammar()
+    assert grammar.acceptors == (230,) and grammar.donors == () and grammar.roi == (230, 231)
+    near_start = build_site_input("chr10", 50, "+", "donor", max_distance=100, pad=5)
+    assert near_start.region.start == 1 and near_start.site == 5 + 49
+    with pytest.raises(ValueError, match="beyond"):
+        build_site_input("chr10", 10**9, "+")
+    with pytest.raises(ValueError, match="kind"):
+        build_site_input("chr10", 100, "+", "exon")
+
+
+@needs_spliceai
+def test_real_weights_site_scorers_agree_and_explain_tubb8_acceptor_without_a_donor():
+    from captum_genomics.models import load_spliceai
+
+    model = load_spliceai("spliceai", members=[1])
+    site = build_site_input("chr10", 94852, "-", "acceptor", max_distance=300)
+    grammar = site.grammar()
+    space = grammar.bind(site.sequence)
+    population = random_population(space, 6, np.random.default_rng(0))
+    batch = apply_population(space, population, (site.site,))
+    plain, incremental = (cls(model, site.site, reference=site.sequence) for cls in SITE_SCORERS)
+    expected = plain(batch)
+    assert expected.max() > 0.3
+    np.testing.assert_allclose(incremental(batch), expected, atol=1e-6, rtol=0)
+    explainer = GGGPPerturbationExplainer(
+        scorer=incremental, grammar=grammar, length_policy="variable",
+        settings=SearchSettings(max_evaluations=60, population_size=20, initial_min_delta=0.0),
+    )
+    dataset = explainer.generate(one_hot(site.sequence), seed=0)
+    assert len(dataset) > 5 and dataset.provenance["scorer"] == "spliceai_acceptor_incremental"
+    unedited = apply_population(space, parse_phenotypes([""], grammar), (site.site,))
+    assert dataset.provenance["original_score"] == pytest.approx(plain(unedited)[0], abs=1e-6)

