@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import torch
 
-from captum_genomics._atomic import atomic_open
+from captum_genomics._atomic import write_table
 from captum_genomics._deprecation import moved_names, renamed_arguments
 from captum_genomics._validate import check_choice, check_int
 from captum_genomics.dna.codec import check_one_hot, from_ncl
@@ -364,23 +364,13 @@ class IntervalScores:
         ValueError
             If a name or chromosome holds a tab or line break (it would break the table).
         """
-        for column in (self.name, self.chrom):
-            for text in column:
-                if any(ch in text for ch in "\t\r\n"):
-                    raise ValueError(
-                        f"cannot write {text!r} to a TSV: it holds a tab or line break; "
-                        "rename the interval"
-                    )
-        lines = ["name\tchrom\tstart\tend\tn_positions\tscore\trank\tquantile\n"]
-        lines.extend(
-            f"{n}\t{c}\t{s}\t{e}\t{k}\t{float(v)!r}\t{r}\t{float(q)!r}\n"
-            for n, c, s, e, k, v, r, q in zip(
-                self.name, self.chrom, self.start.tolist(), self.end.tolist(),
-                self.n_positions.tolist(), self.score, self.rank.tolist(), self.quantile,
-            )
+        write_table(
+            path,
+            zip(self.name.tolist(), self.chrom.tolist(), self.start.tolist(),
+                self.end.tolist(), self.n_positions.tolist(), self.score.tolist(),
+                self.rank.tolist(), self.quantile.tolist()),
+            ("name", "chrom", "start", "end", "n_positions", "score", "rank", "quantile"),
         )
-        with atomic_open(path) as handle:
-            handle.writelines(lines)
 
 
 def _interval_columns(intervals, chrom: str | None):

@@ -6,6 +6,8 @@ options and ``run(args) -> int``; :func:`main` builds the parser from them.
 Subcommands
     ``demo`` (:mod:`captum_genomics.cli.demo`): train a planted-motif CNN and explain it
     with IG under three baselines and with GGGP.
+    ``ig`` (:mod:`captum_genomics.cli.ig`): integrated gradients of a model on genome regions,
+    written as bigWig, bedGraph, TF-MoDISco-lite inputs and tables.
     ``gggp`` (:mod:`captum_genomics.cli.gggp`): a GGGP local dataset and surrogate for a
     splice exon or site, scored by SpliceAI.
 """
@@ -15,12 +17,12 @@ from __future__ import annotations
 import argparse
 
 from captum_genomics import __version__
-from captum_genomics.cli import demo, gggp
+from captum_genomics.cli import demo, gggp, ig
 from captum_genomics.cli.demo import DEMO_BASELINES, GGGP_WINDOW
 
 __all__ = ["DEMO_BASELINES", "GGGP_WINDOW", "build_parser", "main"]
 
-SUBCOMMANDS = {"demo": demo, "gggp": gggp}
+SUBCOMMANDS = {"demo": demo, "ig": ig, "gggp": gggp}
 
 
 def build_parser() -> argparse.ArgumentParser:

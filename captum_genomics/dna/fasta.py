@@ -1,9 +1,9 @@
 """FASTA regions: read a region of a genome as text or as a one-hot tensor.
 
-Regions are 1-based and inclusive at both ends (``"chr10:94000-95000"`` or
-``(chrom, start, end)``). Files are opened with pyfaidx; the ``.fai`` index is read or built
-next to the FASTA, or, when that directory is not writable, once per process in a temporary
-directory.
+Regions are 1-based and inclusive at both ends (``"chr10:94000-95000"``,
+``(chrom, start, end)`` or an :class:`~captum_genomics.dna.annotations.Interval`). Files are
+opened with pyfaidx; the ``.fai`` index is read or built next to the FASTA, or, when that
+directory is not writable, once per process in a temporary directory.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import torch
 
 from captum_genomics._validate import check_choice
 from captum_genomics.dna.alphabet import is_lowercase
+from captum_genomics.dna.annotations import Interval
 from captum_genomics.dna.codec import LOWERCASE_POLICIES, _reverse_complement_text, one_hot
 
 __all__ = ["one_hot_region", "read_region"]
@@ -72,6 +73,8 @@ def _open_fasta(fasta):
 
 
 def _parse_region(region) -> tuple[str, int, int]:
+    if isinstance(region, Interval):
+        return region.chrom, region.start, region.end
     if isinstance(region, str):
         match = _REGION_RE.match(region.strip())
         if match is None:
@@ -91,8 +94,8 @@ def _parse_region(region) -> tuple[str, int, int]:
                 f"region {region!r}: start and end must be integers (1-based inclusive)"
             ) from err
     raise TypeError(
-        "region must be a string 'chrom:start-end' or a tuple (chrom, start, end), 1-based "
-        f"inclusive; got {region!r}"
+        "region must be a string 'chrom:start-end', a tuple (chrom, start, end) or an "
+        f"Interval, 1-based inclusive; got {region!r}"
     )
 
 
@@ -167,7 +170,7 @@ def read_region(fasta, region, strand: str = "+", lowercase: str = "accept") -> 
 
 
 def one_hot_region(
-    fasta, regions, strand="+", layout: str = "NCL", **one_hot_kwargs
+    fasta, regions, strand=None, layout: str = "NCL", **one_hot_kwargs
 ) -> torch.Tensor:
     """Read FASTA regions and one-hot encode them.
 
@@ -175,10 +178,14 @@ def one_hot_region(
     ----------
     fasta : str, os.PathLike or pyfaidx.Fasta
         FASTA path or open ``pyfaidx.Fasta`` (see :func:`read_region`).
-    regions : str, tuple (str, int, int), or list of these
-        One region or several regions of equal length, 1-based inclusive.
-    strand : {"+", "-"} or list of them, default "+"
+    regions : str, tuple (str, int, int), Interval, or list of these
+        One region or several regions of equal length, 1-based inclusive; the
+        :class:`~captum_genomics.dna.annotations.Interval` objects of ``read_bed`` and
+        ``read_gff3`` carry their strand.
+    strand : {"+", "-"}, list of them, or None, default None
         One strand for all regions or one per region; ``"-"`` reverse-complements.
+        ``None``: each Interval's own strand (``"."`` reads as ``"+"``), ``"+"`` for
+        strings and tuples. A given strand overrides the Intervals' strands.
     layout : {"NCL", "NLC"}, default "NCL"
         Output layout.
     **one_hot_kwargs
@@ -195,13 +202,19 @@ def one_hot_region(
         As :func:`read_region` and :func:`one_hot`; also when regions differ in length (the
         lengths are listed) or the number of strands does not match the number of regions.
     """
-    single = isinstance(regions, str) or (
+    single = isinstance(regions, (str, Interval)) or (
         isinstance(regions, tuple) and len(regions) == 3 and isinstance(regions[0], str)
     )
     region_list = [regions] if single else list(regions)
     if not region_list:
         raise ValueError("regions is empty; pass at least one region")
-    strands = [strand] * len(region_list) if isinstance(strand, str) else list(strand)
+    if strand is None:
+        strands = [r.strand if isinstance(r, Interval) and r.strand == "-" else "+"
+                   for r in region_list]
+    elif isinstance(strand, str):
+        strands = [strand] * len(region_list)
+    else:
+        strands = list(strand)
     if len(strands) != len(region_list):
         raise ValueError(
             f"got {len(strands)} strands for {len(region_list)} regions; pass one strand or "

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._atomic import atomic_open
+from .._atomic import write_table
 from ..dna.alphabet import codes_to_one_hot
 from .grammar import CODE_N, Grammar, decode_sequence, encode_sequence
 from .population import Population, apply_population, format_phenotypes, parse_phenotypes
@@ -132,17 +132,15 @@ class LocalDataset:
         header row ``phenotype sequence score generation fitness``.  Floats are written with
         ``repr`` so they read back bit for bit.
         """
-        with atomic_open(path, "w") as handle:
-            handle.write(f"{_MAGIC}\n#rows\t{len(self)}\n")
-            handle.write("#provenance\t" + json.dumps(self.provenance, default=_json_default))
-            handle.write("\n#reference\t" + self.reference + "\n")
-            handle.write("\t".join(_COLUMNS) + "\n")
-            for row in zip(
-                self.phenotypes, self.sequences, self.scores, self.generation, self.fitness
-            ):
-                handle.write(
-                    f"{row[0]}\t{row[1]}\t{float(row[2])!r}\t{int(row[3])}\t{float(row[4])!r}\n"
-                )
+        preamble = (
+            _MAGIC,
+            f"#rows\t{len(self)}",
+            "#provenance\t" + json.dumps(self.provenance, default=_json_default),
+            "#reference\t" + self.reference,
+        )
+        rows = zip(self.phenotypes, self.sequences, np.asarray(self.scores, float),
+                   np.asarray(self.generation, int), np.asarray(self.fitness, float))
+        write_table(path, rows, _COLUMNS, preamble)
 
     @classmethod
     def from_tsv(cls, path: str | os.PathLike[str]) -> LocalDataset:

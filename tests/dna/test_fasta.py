@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import captum_genomics
 from captum_genomics.dna import fasta as fasta_module
+from captum_genomics.dna.annotations import read_bed
 from captum_genomics.dna.codec import one_hot, reverse_complement
 from captum_genomics.dna.fasta import one_hot_region, read_region
 
@@ -117,6 +118,20 @@ def test_one_hot_region(chrom_text, mixed_case_region):
         one_hot_region(FASTA, ("chr10", start, end), lowercase="error")
     with pytest.raises(ValueError, match="empty"):
         one_hot_region(FASTA, [])
+
+
+def test_one_hot_region_reads_intervals_with_their_strand(chrom_text, tmp_path):
+    bed = tmp_path / "regions.bed"
+    bed.write_text("chr10\t94000\t94050\tfwd\t0\t+\nchr10\t95000\t95050\trev\t0\t-\n"
+                   "chr10\t96000\t96050\tnone\n")
+    forward, reverse, unstranded = read_bed(bed)
+    texts = [chrom_text[94000:94050], reverse_complement(chrom_text[95000:95050]),
+             chrom_text[96000:96050]]
+    assert torch.equal(one_hot_region(FASTA, [forward, reverse, unstranded]), one_hot(texts))
+    assert torch.equal(one_hot_region(FASTA, reverse), one_hot(texts[1]))
+    # A given strand overrides the intervals' own.
+    assert torch.equal(one_hot_region(FASTA, reverse, strand="+"),
+                       one_hot(chrom_text[95000:95050]))
 
 
 def _copy_without_index(tmp_path: Path) -> Path:

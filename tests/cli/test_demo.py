@@ -1,21 +1,13 @@
-"""The command line: --version, --help of every subcommand, ``python -m captum_genomics``, and
-the demo run end to end on tiny settings writing a whole table."""
+"""``captum-genomics demo`` end to end on tiny settings, writing a whole table."""
 
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from captum_genomics import __version__
-from captum_genomics.cli import DEMO_BASELINES, SUBCOMMANDS, main
+from captum_genomics.cli import DEMO_BASELINES, main
 from captum_genomics.cli.demo import demo
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_demo_reports_every_baseline_and_writes_tsv(tmp_path, capsys):
@@ -43,23 +35,6 @@ def test_demo_without_gggp_returns_only_the_ig_rows():
     assert set(result["baselines"]) == set(DEMO_BASELINES) and "gggp" not in result
 
 
-def test_version(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--version"])
-    assert exit_info.value.code == 0
-    assert capsys.readouterr().out.strip() == f"captum-genomics {__version__}"
-
-
-@pytest.mark.parametrize("command", sorted(SUBCOMMANDS))
-def test_every_subcommand_has_help(command, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main([command, "--help"])
-    assert exit_info.value.code == 0
-    printed = capsys.readouterr().out
-    assert printed.startswith(f"usage: captum-genomics {command}")
-    assert SUBCOMMANDS[command].HELP in printed
-
-
 def test_demo_help_lists_its_options(capsys):
     with pytest.raises(SystemExit):
         main(["demo", "--help"])
@@ -67,19 +42,3 @@ def test_demo_help_lists_its_options(capsys):
     for option in ("--sequences", "--epochs", "--explain", "--shuffles", "--gggp-samples",
                    "--seed", "--output", "--quiet"):
         assert option in printed
-
-
-def test_python_m_captum_genomics_help():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "captum_genomics", "--help"], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("usage: captum-genomics")
-    assert "demo" in result.stdout
-
-
-def test_missing_subcommand_is_an_error(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main([])
-    assert exit_info.value.code == 2
-    assert "required" in capsys.readouterr().err

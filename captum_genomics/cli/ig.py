@@ -1,0 +1,491 @@
+"""``captum-genomics ig``: integrated gradients of a model on genome regions, written for
+genome browsers, TF-MoDISco-lite and people.
+
+Every argument, the model and the output directory are checked before any work
+(:func:`prepare`); :func:`explain` runs the explainer over the regions; :func:`write_outputs`
+writes what a run leaves behind. Minus-strand regions are reverse-complemented for the model
+and their per-base scores are mapped back to genome coordinates on output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from captum_genomics._atomic import atomic_open
+from captum_genomics._validate import check_int, check_positive_number
+from captum_genomics.attr.baselines import BASELINE_NAMES
+from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
+from captum_genomics.dna.annotations import Interval, read_bed
+from captum_genomics.dna.codec import one_hot, reverse_complement, to_ncl
+from captum_genomics.dna.fasta import _open_fasta, _parse_region, read_region
+from captum_genomics.export import (
+    OVERLAP_POLICIES,
+    RegionTrack,
+    check_overlaps,
+    chrom_sizes,
+    write_bedgraph,
+    write_bigwig,
+    write_modisco_inputs,
+    write_table,
+)
+from captum_genomics.splicing.heads import SpliceSiteHead
+from captum_genomics.splicing.sites import model_context
+
+#: One-line summary shown by ``captum-genomics --help``.
+HELP = "explain a model on genome regions with IG: tracks, modisco inputs, tables"
+
+#: ``--model`` names that load the published SpliceAI-family weights.
+SPLICEAI_MODELS = ("spliceai", "cispliceai")
+#: SpliceAI output classes ``--target`` may name.
+SPLICEAI_TARGETS = {"acceptor": 1, "donor": 2}
+#: Columns of ``regions.tsv``.
+SUMMARY_COLUMNS = ("chrom", "start", "end", "strand", "name", "baseline", "model_score",
+                   "attribution_sum", "input_attribution_sum", "max_abs_delta")
+
+_REGION_STRAND = re.compile(r"^(?P<region>.+?)(?::(?P<strand>[+-]))?$")
+_FACTORY = re.compile(r"^(?P<module>[A-Za-z_][\w.]*):(?P<function>[A-Za-z_]\w*)$")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``captum-genomics ig`` to its subparser."""
+    where = parser.add_argument_group("regions (one of)")
+    where.add_argument("--fasta", help="genome FASTA (indexed with .fai, built if missing)")
+    where.add_argument("--regions", metavar="BED",
+                       help="BED file of regions (with --fasta); column 6 gives the strand")
+    where.add_argument("--region", action="append", default=[], metavar="CHR:START-END[:STRAND]",
+                       help="a region, 1-based inclusive (with --fasta); repeatable")
+    where.add_argument("--sequence", action="append", default=[], metavar="ACGT...",
+                       help="a sequence to explain instead of genome regions; repeatable "
+                            "(tracks use the names sequence1, sequence2, ...)")
+    model = parser.add_argument_group("model and target")
+    model.add_argument("--model", required=True,
+                       help="'spliceai', 'cispliceai', a TorchScript file, a torch.export "
+                            ".pt2 file, or module:function (a factory returning an "
+                            "nn.Module); files are never unpickled")
+    model.add_argument("--target",
+                       help="output class index (int); for SpliceAI 'acceptor' or 'donor'")
+    model.add_argument("--site", type=int,
+                       help="SpliceAI: 1-based genome position of the site inside every region "
+                            "(default: the score summed over the region)")
+    model.add_argument("--layout", choices=("NCL", "NLC"), default="NCL",
+                       help="input layout of the model: (N, 4, L) or (N, L, 4)")
+    model.add_argument("--n-policy", choices=("zeros", "uniform"), default="zeros",
+                       help="one-hot column of N: all zeros (SpliceAI) or 0.25 (deepG)")
+    ig = parser.add_argument_group("integrated gradients")
+    ig.add_argument("--baseline", action="append", choices=BASELINE_NAMES,
+                    help="reference; repeatable, one track per baseline (default: uniform)")
+    ig.add_argument("--n-shuffles", type=int, default=20,
+                    help="shuffled references per region for --baseline shuffle")
+    ig.add_argument("--steps", type=int, default=50, help="path points (most, with a tolerance)")
+    ig.add_argument("--completeness-tol", type=float,
+                    help="refine the path until |sum(attr) - (F(x) - F(b))| is at most this")
+    ig.add_argument("--seed", type=int, default=0, help="seed of the shuffled references")
+    ig.add_argument("--batch-size", type=int, default=64,
+                    help="most sequences in one model call")
+    ig.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda:0")
+    ig.add_argument("--threads", type=int, help="CPU threads for torch")
+    out = parser.add_argument_group("output")
+    out.add_argument("--output-dir", required=True,
+                     help="directory of the run's files (created if missing)")
+    out.add_argument("--overlap", choices=OVERLAP_POLICIES, default="error",
+                     help="overlapping regions: refuse, or average their tracks per base")
+    out.add_argument("--force", action="store_true",
+                     help="write into a non-empty output directory, replacing its files")
+    out.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+@dataclass
+class Plan:
+    """Everything a run needs, checked: regions, their model inputs, model and settings."""
+
+    regions: list[Interval]
+    texts: list[str]  # model input of each region, model orientation, flanks included
+    flank: int  # input positions before (and after) the region in every input
+    sizes: dict[str, int]  # chromosome lengths of the tracks
+    model: nn.Module
+    forward: nn.Module
+    target: int | None
+    sites: list[int] | None  # SpliceAI --site: the site's input position per region
+    window: bool  # SpliceAI without --site: explain the class summed over the region
+    baselines: list[str]
+    output_dir: Path
+    args: argparse.Namespace
+
+
+@dataclass
+class BaselineResult:
+    """Attributions of every region under one baseline (arrays (4, L_input), NCL)."""
+
+    attributions: list[np.ndarray] = field(default_factory=list)
+    hypothetical: list[np.ndarray] = field(default_factory=list)
+    delta: list[float] = field(default_factory=list)
+    score: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    """The results of a run: its plan, one-hot inputs (4, L_input) and results per baseline."""
+
+    plan: Plan
+    one_hot: list[np.ndarray]
+    results: dict[str, BaselineResult]
+
+    def tracks(self, baseline: str) -> list[RegionTrack]:
+        """Per-base attribution sums over each region, in model orientation."""
+        flank = self.plan.flank
+        return [RegionTrack(r.chrom, r.start, r.end, "-" if r.strand == "-" else "+",
+                            a.sum(axis=0)[flank:flank + len(r)], r.name)
+                for r, a in zip(self.plan.regions, self.results[baseline].attributions)]
+
+
+# ------------------------------------------------------------------------------------------
+# Checks, before any work
+# ------------------------------------------------------------------------------------------
+
+
+def _check_output_dir(path: str, force: bool) -> Path:
+    out = Path(path)
+    if out.exists():
+        if not out.is_dir():
+            raise ValueError(f"--output-dir {out} is a file; pass a directory")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise ValueError(f"--output-dir {out} is not writable; choose another directory")
+        if any(out.iterdir()) and not force:
+            raise ValueError(f"--output-dir {out} is not empty; choose a new directory or pass "
+                             "--force to replace its files")
+        return out
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot create --output-dir {out}: {parent} is not a writable "
+                         "directory; choose another place")
+    return out
+
+
+def _parse_cli_region(text: str) -> Interval:
+    match = _REGION_STRAND.match(text.strip())
+    chrom, start, end = _parse_region(match["region"])
+    return Interval(chrom, start, end, match["strand"] or "+", text)
+
+
+def _regions(args) -> tuple[list[Interval], dict[str, int], object]:
+    """Regions, chromosome sizes, and a fetch(chrom, start, end) of + strand text."""
+    sources = sum(bool(s) for s in (args.regions or args.region, args.sequence))
+    if sources != 1:
+        raise ValueError("give regions with --fasta FA and --regions BED or --region "
+                         "CHR:START-END[:STRAND], or sequences with --sequence (one of them)")
+    if args.sequence:
+        if args.fasta:
+            raise ValueError("--sequence explains given sequences: leave out --fasta")
+        texts = {f"sequence{i}": s.strip() for i, s in enumerate(args.sequence, start=1)}
+        for name, text in texts.items():
+            if not text:
+                raise ValueError(f"--sequence {name} is empty")
+            one_hot(text)  # rejects what is not A, C, G, T or N, naming it
+        regions = [Interval(name, 1, len(text), "+", name) for name, text in texts.items()]
+        return regions, {n: len(t) for n, t in texts.items()}, (
+            lambda chrom, start, end: texts[chrom][start - 1:end])
+    if not args.fasta:
+        raise ValueError("--regions and --region read the genome: pass --fasta FA")
+    fasta, _ = _open_fasta(args.fasta)
+    sizes = chrom_sizes(fasta)
+    regions = [_parse_cli_region(r) for r in args.region]
+    if args.regions:
+        if not os.path.isfile(args.regions):
+            raise FileNotFoundError(f"--regions {args.regions}: no such file")
+        regions += read_bed(args.regions)
+    if not regions:
+        raise ValueError(f"--regions {args.regions} holds no region")
+    for region in regions:
+        if region.chrom not in sizes:
+            raise ValueError(f"region {region.name}: chromosome {region.chrom!r} is not in "
+                             f"{args.fasta} (it has {', '.join(list(sizes)[:10])})")
+        if region.end > sizes[region.chrom]:
+            raise ValueError(f"region {region.name} ends past {region.chrom!r}, which has length "
+                             f"{sizes[region.chrom]}")
+    return regions, sizes, lambda chrom, start, end: read_region(fasta, (chrom, start, end))
+
+
+def _input_text(fetch, sizes, region: Interval, flank: int) -> str:
+    """Model input of a region: the + strand with ``flank`` bases each side (N beyond the
+    chromosome ends), reverse-complemented for minus-strand regions."""
+    lo, hi = region.start - flank, region.end + flank
+    inside = fetch(region.chrom, max(lo, 1), min(hi, sizes[region.chrom]))
+    text = "N" * max(0, 1 - lo) + inside + "N" * max(0, hi - sizes[region.chrom])
+    return reverse_complement(text) if region.strand == "-" else text
+
+
+def load_model(spec: str, device: torch.device) -> nn.Module:
+    """The ``--model`` module in eval mode on ``device`` (see the option's help)."""
+    if spec in SPLICEAI_MODELS:
+        from captum_genomics.models.spliceai_weights import load_spliceai
+
+        return load_spliceai(spec, device=device)
+    if os.path.isfile(spec):
+        exported = spec.endswith(".pt2")  # torch.export.save's archive; others: TorchScript
+        try:
+            if exported:  # an exported program's module is in inference form (no .eval())
+                return torch.export.load(spec).module().to(device)
+            return torch.jit.load(spec, map_location=device).eval()
+        except Exception as err:
+            kind = "torch.export (.pt2)" if exported else "TorchScript"
+            raise ValueError(
+                f"--model {spec} cannot be read as a {kind} file ({str(err).splitlines()[0]}); "
+                "save the model with torch.jit.save (any name) or torch.export.save (a .pt2 "
+                "name), or pass module:function"
+            ) from None
+    match = _FACTORY.match(spec)
+    if match is None:
+        raise ValueError(f"--model {spec!r} is not 'spliceai', 'cispliceai', an existing file, or "
+                         "module:function (e.g. mypackage.models:build)")
+    try:
+        factory = getattr(importlib.import_module(match["module"]), match["function"])
+    except (ImportError, AttributeError) as err:
+        raise ValueError(f"--model {spec}: cannot import it ({err}); put its module on "
+                         "PYTHONPATH") from None
+    model = factory()
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"--model {spec} returned a {type(model).__name__}, not a "
+                        "torch.nn.Module; the factory must return the model")
+    return model.to(device).eval()
+
+
+def _check_settings(args) -> tuple[torch.device, list[str]]:
+    for name in ("steps", "n_shuffles", "batch_size"):
+        check_int(getattr(args, name), f"--{name.replace('_', '-')}")
+    if args.threads is not None:
+        check_int(args.threads, "--threads")
+    if args.completeness_tol is not None:
+        check_positive_number(args.completeness_tol, "--completeness-tol")
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as err:
+        raise ValueError(f"--device {args.device!r}: {err}; use e.g. cpu or cuda:0") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {args.device}: CUDA is not available here; use --device cpu")
+    baselines = list(dict.fromkeys(args.baseline or ["uniform"]))
+    return device, baselines
+
+
+def prepare(args: argparse.Namespace) -> Plan:
+    """Check every argument, the output directory and the model; read the regions.
+
+    Raises
+    ------
+    ValueError, TypeError, FileNotFoundError, ModuleNotFoundError
+        Naming the problem and the fix.
+    """
+    device, baselines = _check_settings(args)
+    output_dir = _check_output_dir(args.output_dir, args.force)
+    regions, sizes, fetch = _regions(args)
+    if args.overlap == "error":
+        check_overlaps(regions)
+    spliceai = args.model in SPLICEAI_MODELS
+    if spliceai and args.target not in SPLICEAI_TARGETS:
+        raise ValueError(f"--model {args.model} needs --target acceptor or donor")
+    if spliceai and args.layout != "NCL":
+        raise ValueError(f"--model {args.model} reads (N, 4, L): leave out --layout NLC")
+    if not spliceai and args.target is not None and not re.fullmatch(r"\d+", args.target):
+        raise ValueError(f"--target {args.target!r}: give an output class index (0, 1, ...); "
+                         "acceptor and donor are for --model spliceai or cispliceai")
+    if args.site is not None:
+        if not spliceai:
+            raise ValueError("--site picks a SpliceAI output position: use it with --model "
+                             "spliceai or cispliceai")
+        outside = [r.name for r in regions if not r.start <= args.site <= r.end]
+        if outside:
+            raise ValueError(f"--site {args.site} lies outside region {outside[0]}; every region "
+                             "must contain the site")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model = load_model(args.model, device)
+    flank = model_context(model) // 2 if spliceai else 0
+    texts = [_input_text(fetch, sizes, r, flank) for r in regions]
+    sites = target = None
+    forward = model
+    if spliceai and args.site is not None:
+        sites = [flank + (r.end - args.site if r.strand == "-" else args.site - r.start)
+                 for r in regions]
+        forward, target = SpliceSiteHead(model, 0, args.target), 0
+    elif spliceai:
+        target = SPLICEAI_TARGETS[args.target]
+    elif args.target is not None:
+        target = int(args.target)
+    return Plan(regions, texts, flank, sizes, model, forward, target, sites,
+                spliceai and args.site is None, baselines, output_dir, args)
+
+
+# ------------------------------------------------------------------------------------------
+# The work
+# ------------------------------------------------------------------------------------------
+
+
+def _batches(plan: Plan) -> list[list[int]]:
+    """Indices of consecutive regions of equal input length, at most ``--batch-size`` each."""
+    batches: list[list[int]] = []
+    for i, text in enumerate(plan.texts):
+        if (batches and len(plan.texts[batches[-1][0]]) == len(text)
+                and len(batches[-1]) < plan.args.batch_size):
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
+def _model_score(plan: Plan, x: torch.Tensor, extra) -> torch.Tensor:
+    """F(x) of the explained output, shape (N,)."""
+    with torch.no_grad():
+        out = plan.forward(x) if extra is None else plan.forward(x, extra)
+        if plan.window:
+            out = out.sum(dim=-1)
+        if plan.target is not None:
+            out = out[:, plan.target]
+        if out.dim() != 1:
+            raise ValueError(f"the model gives shape {tuple(out.shape)} per batch; pass --target "
+                             "to pick one output per sequence")
+    return out
+
+
+def explain(plan: Plan) -> Run:
+    """Integrated gradients of every region under every baseline."""
+    args = plan.args
+    explainer = GenomicIntegratedGradients(plan.forward, layout=args.layout)
+    device = torch.device(args.device)
+    one_hots: list[np.ndarray] = []
+    results = {b: BaselineResult() for b in plan.baselines}
+    batches = _batches(plan)  # consecutive, so appending keeps the regions' order
+    with tqdm(total=len(plan.regions) * len(plan.baselines), disable=args.quiet,
+              desc="regions", unit="region") as bar:
+        for baseline in plan.baselines:
+            result = results[baseline]
+            for batch in batches:
+                x = one_hot([plan.texts[i] for i in batch], layout=args.layout,
+                            n_policy=args.n_policy, unknown="n", device=device)
+                extra = (None if plan.sites is None else
+                         torch.tensor([[plan.sites[i]] for i in batch], device=device))
+                length = x.shape[-1] if args.layout == "NCL" else x.shape[1]
+                common = dict(baselines=baseline, target=plan.target, n_steps=args.steps,
+                              n_shuffles=args.n_shuffles, seed=args.seed,
+                              internal_batch_size=args.batch_size,
+                              completeness_tol=args.completeness_tol,
+                              additional_forward_args=extra,
+                              output_window=(0, length - 2 * plan.flank) if plan.window else None,
+                              receptive_field=(0, 2 * plan.flank) if plan.window else None)
+                attributions, delta = explainer.attribute(x, return_convergence_delta=True,
+                                                          **common)
+                hypothetical = explainer.attribute(x, aggregate="hypothetical", **common)
+                score = _model_score(plan, x, extra)
+                x, attributions, hypothetical = (
+                    to_ncl(t, args.layout).detach().cpu().numpy()
+                    for t in (x, attributions, hypothetical))
+                if baseline == plan.baselines[0]:
+                    one_hots.extend(x)
+                result.attributions.extend(attributions)
+                result.hypothetical.extend(hypothetical)
+                result.delta.extend(delta.abs().tolist())
+                result.score.extend(score.tolist())
+                bar.update(len(batch))
+    return Run(plan, one_hots, results)
+
+
+# ------------------------------------------------------------------------------------------
+# Outputs
+# ------------------------------------------------------------------------------------------
+
+
+def _write_modisco(run: Run, directory: Path) -> None:
+    """One pair of npz per baseline (per region length when lengths differ), region only."""
+    flank = run.plan.flank
+    lengths = sorted({len(r) for r in run.plan.regions})
+    for baseline, result in run.results.items():
+        for length in lengths:
+            rows = [i for i, r in enumerate(run.plan.regions) if len(r) == length]
+            prefix = f"{baseline}_" if len(lengths) == 1 else f"{baseline}_{length}nt_"
+            write_modisco_inputs(
+                directory,
+                np.stack([run.one_hot[i][:, flank:flank + length] for i in rows]),
+                np.stack([result.hypothetical[i][:, flank:flank + length] for i in rows]),
+                prefix=prefix)
+
+
+def _write_arrays(run: Run, path: Path) -> None:
+    regions = run.plan.regions
+    arrays = {"chrom": np.array([r.chrom for r in regions]),
+              "start": np.array([r.start for r in regions]),
+              "end": np.array([r.end for r in regions]),
+              "strand": np.array([r.strand for r in regions]),
+              "name": np.array([r.name for r in regions]),
+              "flank": np.array(run.plan.flank)}
+    for i, x in enumerate(run.one_hot):
+        arrays[f"one_hot_{i}"] = x
+        for baseline, result in run.results.items():
+            arrays[f"{baseline}_{i}"] = result.attributions[i]
+            arrays[f"{baseline}_hypothetical_{i}"] = result.hypothetical[i]
+    with atomic_open(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+
+
+def write_outputs(run: Run) -> list[Path]:
+    """Write the run's files into ``--output-dir``; returns their paths.
+
+    Per baseline ``ig_<baseline>.bw`` and ``ig_<baseline>.bedgraph`` (per-base attribution
+    sums in genome coordinates) and ``modisco/<baseline>_ohe.npz`` / ``_shap.npz`` (one-hot
+    inputs and hypothetical contributions of the regions, model orientation); then
+    ``regions.tsv`` (one row per region and baseline) and ``attributions.npz`` (every array:
+    ``one_hot_<i>``, ``<baseline>_<i>``, ``<baseline>_hypothetical_<i>``, each (4, L_input)
+    in model orientation, flanks included, with the region columns and ``flank``). A report
+    of the run belongs here too, written from the same ``run``.
+    """
+    plan = run.plan
+    out = plan.output_dir
+    (out / "modisco").mkdir(parents=True, exist_ok=True)
+    written = []
+    for baseline in plan.baselines:
+        tracks = run.tracks(baseline)
+        bigwig, bedgraph = out / f"ig_{baseline}.bw", out / f"ig_{baseline}.bedgraph"
+        write_bigwig(bigwig, tracks, plan.sizes, overlap=plan.args.overlap)
+        write_bedgraph(bedgraph, tracks, name=f"IG {baseline}",
+                       description=f"integrated gradients of {plan.args.model}, {baseline} "
+                                   "baseline, per-base sum", overlap=plan.args.overlap)
+        written += [bigwig, bedgraph]
+    _write_modisco(run, out / "modisco")
+    written.append(out / "modisco")
+    rows = [(r.chrom, r.start, r.end, track.strand, r.name, baseline, score,
+             float(track.values.sum()), float(attributions.sum()), delta)
+            for baseline, result in run.results.items()
+            for r, track, attributions, score, delta in zip(
+                plan.regions, run.tracks(baseline), result.attributions, result.score,
+                result.delta)]
+    write_table(out / "regions.tsv", rows, SUMMARY_COLUMNS)
+    _write_arrays(run, out / "attributions.npz")
+    return [*written, out / "regions.tsv", out / "attributions.npz"]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``captum-genomics ig`` with parsed options; returns the exit status.
+
+    User errors (bad arguments, files, model specifications, missing weights) exit with
+    status 2 and a one-line message on stderr, before any work when they can be seen then.
+    """
+    try:
+        plan = prepare(args)
+        written = write_outputs(explain(plan))
+    except (ValueError, TypeError, FileNotFoundError, ModuleNotFoundError) as err:
+        print(f"captum-genomics ig: error: {err}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(f"explained {len(plan.regions)} region(s) under {', '.join(plan.baselines)}; "
+              f"wrote {', '.join(str(p) for p in written)}")
+    return 0

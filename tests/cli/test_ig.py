@@ -1,0 +1,182 @@
+"""``captum-genomics ig`` end to end on the embedded chr10 FASTA: a TorchScript CNN on BED
+regions of both strands, read back from the bigWig at genome coordinates; checks before work;
+model specifications; SpliceAI at a site."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+
+from captum_genomics import GenomicIntegratedGradients, example_fasta_path, one_hot_region
+from captum_genomics.cli import main
+from captum_genomics.dna.annotations import Interval
+from tests.support import needs_spliceai
+
+FASTA = str(example_fasta_path())
+# chr10:94001-94100 (+) and chr10:95001-95120 (-): sequence, not N, in GRCh37.
+BED = "chr10\t94000\t94100\tfwd\t0\t+\nchr10\t95000\t95120\trev\t0\t-\n"
+
+FACTORY_MODULE = '''
+import pathlib
+import torch
+
+def build():
+    pathlib.Path(__file__).with_name("factory_called").touch()
+    torch.manual_seed(1)
+    return torch.nn.Sequential(torch.nn.Conv1d(4, 6, 7, padding=3), torch.nn.Softplus(),
+                               torch.nn.AdaptiveAvgPool1d(1), torch.nn.Flatten(),
+                               torch.nn.Linear(6, 2))
+
+def not_a_model():
+    return 3
+'''
+
+
+def _cnn() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Conv1d(4, 8, 9, padding=4), torch.nn.Softplus(),
+                               torch.nn.Conv1d(8, 8, 5, padding=2), torch.nn.Softplus(),
+                               torch.nn.AdaptiveAvgPool1d(1), torch.nn.Flatten(),
+                               torch.nn.Linear(8, 2)).eval()
+
+
+@pytest.fixture
+def scripted(tmp_path):
+    path = tmp_path / "cnn.pt"
+    torch.jit.script(_cnn()).save(str(path))
+    return str(path)
+
+
+@pytest.fixture
+def bed(tmp_path):
+    path = tmp_path / "regions.bed"
+    path.write_text(BED)
+    return str(path)
+
+
+@pytest.fixture
+def factory(tmp_path, monkeypatch):
+    (tmp_path / "ig_test_factory.py").write_text(FACTORY_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path / "factory_called"
+
+
+def _rows(path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def test_ig_writes_tracks_at_genome_coordinates_of_both_strands(tmp_path, scripted, bed):
+    pyBigWig = pytest.importorskip("pyBigWig")
+    out = tmp_path / "run"
+    assert main(["ig", "--fasta", FASTA, "--regions", bed, "--model", scripted, "--target", "1",
+                 "--baseline", "uniform", "--baseline", "shuffle", "--n-shuffles", "2",
+                 "--steps", "16", "--output-dir", str(out), "--quiet"]) == 0
+    ig = GenomicIntegratedGradients(_cnn())
+    for interval in (Interval("chr10", 94001, 94100, "+"), Interval("chr10", 95001, 95120, "-")):
+        # The model reads the minus-strand region reverse-complemented; flipping its per-base
+        # scores puts them back in ascending genome order.
+        x = one_hot_region(FASTA, interval)
+        for baseline in ("uniform", "shuffle"):
+            expected = ig.attribute(x, baselines=baseline, n_shuffles=2, seed=0, target=1,
+                                    n_steps=16, aggregate="sum")[0].detach().numpy()
+            if interval.strand == "-":
+                expected = expected[::-1]
+            bw = pyBigWig.open(str(out / f"ig_{baseline}.bw"))
+            try:
+                got = np.array(bw.values("chr10", interval.start - 1, interval.end))
+            finally:
+                bw.close()
+            assert np.abs(expected).max() > 1e-4  # a real signal, not zeros everywhere
+            np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+    lines = (out / "ig_uniform.bedgraph").read_text().splitlines()
+    assert lines[0].startswith("track type=bedGraph")
+    first = lines[1].split("\t")
+    assert first[:3] == ["chr10", "94000", "94001"]
+    rows = _rows(out / "regions.tsv")
+    assert [(r["name"], r["strand"], r["baseline"]) for r in rows] == [
+        ("fwd", "+", "uniform"), ("rev", "-", "uniform"), ("fwd", "+", "shuffle"),
+        ("rev", "-", "shuffle")]
+    for row in rows:
+        assert float(row["max_abs_delta"]) < 0.05 * abs(float(row["model_score"])) + 1e-3
+    # modisco-lite inputs: regions of two lengths give one pair per length.
+    with np.load(out / "modisco" / "uniform_120nt_ohe.npz") as ohe, \
+            np.load(out / "modisco" / "uniform_120nt_shap.npz") as shap:
+        assert ohe["arr_0"].shape == shap["arr_0"].shape == (1, 4, 120)
+        np.testing.assert_array_equal(ohe["arr_0"][0], one_hot_region(FASTA, Interval(
+            "chr10", 95001, 95120, "-"))[0].numpy())
+    with np.load(out / "attributions.npz") as arrays:
+        assert arrays["strand"].tolist() == ["+", "-"]
+        assert arrays["uniform_1"].shape == (4, 120)
+
+
+def test_a_bad_output_dir_fails_before_any_work(tmp_path, bed, factory, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("a file")
+    argv = ["ig", "--fasta", FASTA, "--regions", bed, "--model", "ig_test_factory:build",
+            "--target", "1", "--quiet", "--output-dir"]
+    assert main([*argv, str(taken)]) == 2
+    assert "is a file; pass a directory" in capsys.readouterr().err
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "old.txt").write_text("x")
+    assert main([*argv, str(full)]) == 2
+    err = capsys.readouterr().err
+    assert "not empty" in err and "--force" in err
+    assert not factory.exists()  # the model was never built
+
+
+def test_argument_errors_are_one_line_messages(tmp_path, bed, capsys):
+    out = str(tmp_path / "out")
+    cases = [
+        (["--model", "no_such_thing", "--fasta", FASTA, "--regions", bed],
+         "is not 'spliceai', 'cispliceai', an existing file, or module:function"),
+        (["--model", "spliceai", "--fasta", FASTA, "--regions", bed, "--target", "7"],
+         "needs --target acceptor or donor"),
+        (["--model", "x:y", "--fasta", FASTA, "--region", "chr9:1-10"],
+         "chromosome 'chr9' is not in"),
+        (["--model", "x:y", "--fasta", FASTA, "--region", "chr10:1-10", "--region", "chr10:5-20"],
+         "overlap"),
+        (["--model", "x:y", "--regions", bed], "pass --fasta FA"),
+        (["--model", "x:y", "--fasta", FASTA, "--regions", bed, "--steps", "0"], "--steps"),
+    ]
+    for extra, message in cases:
+        assert main(["ig", *extra, "--output-dir", out, "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_module_function_models_and_sequences(tmp_path, factory, capsys):
+    out = tmp_path / "out"
+    assert main(["ig", "--sequence", "ACGTNACGTTTGACCA", "--model", "ig_test_factory:build",
+                 "--target", "0", "--steps", "8", "--output-dir", str(out), "--quiet"]) == 0
+    assert factory.exists()
+    rows = _rows(out / "regions.tsv")
+    assert [(r["chrom"], r["start"], r["end"]) for r in rows] == [("sequence1", "1", "16")]
+    assert main(["ig", "--sequence", "ACGT", "--model", "ig_test_factory:not_a_model",
+                 "--output-dir", str(tmp_path / "o2"), "--quiet"]) == 2
+    assert "not a torch.nn.Module" in capsys.readouterr().err
+
+
+@needs_spliceai
+def test_spliceai_acceptor_at_a_site_on_the_minus_strand(tmp_path):
+    pyBigWig = pytest.importorskip("pyBigWig")
+    out = tmp_path / "out"
+    # The TUBB8 exon chr10:94555-94665 (minus strand) has its acceptor at 94665.
+    assert main(["ig", "--fasta", FASTA, "--region", "chr10:94641-94690:-", "--model",
+                 "spliceai", "--target", "acceptor", "--site", "94665", "--steps", "4",
+                 "--output-dir", str(out), "--quiet"]) == 0
+    (row,) = _rows(out / "regions.tsv")
+    assert float(row["model_score"]) > 0.5  # SpliceAI calls this acceptor
+    bw = pyBigWig.open(str(out / "ig_uniform.bw"))
+    try:
+        values = np.array(bw.values("chr10", 94640, 94690))
+    finally:
+        bw.close()
+    assert np.isfinite(values).all()
+    # The AG of the acceptor lies just upstream in transcript orientation, i.e. at genome
+    # positions 94666-94667 on the minus strand: the strongest evidence is near the site.
+    assert abs(int(np.argmax(np.abs(values))) + 94641 - 94665) <= 10
