@@ -36,15 +36,14 @@ import argparse
 import csv
 import dataclasses
 import importlib.metadata
-import os
 import re
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from captum_genomics._atomic import atomic_open
+from captum_genomics._atomic import write_table
+from captum_genomics.cli._common import UsageError, check_device, check_output_dir, run_command
 from captum_genomics.dna.annotations import read_bed
 from captum_genomics.example_data import TUBB8, Transcript, example_fasta_path
 
@@ -56,10 +55,6 @@ TABLE_COLUMNS = ("name", "chrom", "strand", "upstream_exon", "exon", "downstream
 _EXON = re.compile(r"^(?P<chrom>[^:\s]+):(?P<start>\d[\d,]*)-(?P<end>\d[\d,]*):(?P<strand>[+-])$")
 _SITE = re.compile(r"^(?P<chrom>[^:\s]+):(?P<pos>\d[\d,]*):(?P<strand>[+-])$")
 _SPAN = re.compile(r"^(?P<start>\d+)-(?P<end>\d+)$")
-
-
-class UsageError(Exception):
-    """A problem with the arguments: one line naming it and the fix."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,11 +130,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``captum-genomics gggp`` with parsed options; returns the exit status."""
-    try:
-        return _run(args)
-    except UsageError as problem:
-        print(f"captum-genomics gggp: error: {problem}", file=sys.stderr)
-        return 2
+    return run_command("gggp", _run, args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -191,11 +182,8 @@ def finish(output_dir: Path, results: list[TargetResult], quiet: bool = False) -
         Print nothing.
     """
     rows = [r.summary for r in results]
-    with atomic_open(output_dir / "summary.tsv") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t",
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    columns = list(rows[0])
+    write_table(output_dir / "summary.tsv", [[row[c] for c in columns] for row in rows], columns)
     if not quiet:
         for row in rows:
             print(f"{row['name']}: {row['rows']} sequences, archive quality "
@@ -310,15 +298,7 @@ def _check_model(args: argparse.Namespace) -> None:
                          f"{MODELS[args.model]}") from None
     if args.threads is not None:
         _positive(args.threads, "--threads")
-    import torch
-
-    try:
-        device = torch.device(args.device)
-    except RuntimeError:
-        raise UsageError(f"--device {args.device!r} is not a torch device (cpu, cuda, cuda:1, "
-                         "mps)") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise UsageError("--device cuda: no CUDA device here; use --device cpu")
+    check_device(args.device)
 
 
 def _build_input(target: Target, fasta: Path, max_distance: int):
@@ -339,23 +319,10 @@ _SUFFIXES = ("dataset.tsv", "coefficients.tsv", "attributions.tsv")
 
 
 def _check_output_dir(args: argparse.Namespace, targets: list[Target]) -> Path:
-    """The output folder, created and checked writable; existing outputs need ``--force``."""
+    """The output folder, checked before any work; existing outputs need ``--force``."""
     folder = Path(args.output_dir)
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--output-dir {folder} is a file; give a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as problem:
-        raise UsageError(f"--output-dir {folder} cannot be created ({problem.strerror}); give "
-                         "a writable folder") from None
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"--output-dir {folder} is not writable; give a writable folder")
     planned = [folder / f"{t.name}.{s}" for t in targets for s in _SUFFIXES]
-    existing = [p for p in [*planned, folder / "summary.tsv"] if p.exists()]
-    if existing and not args.force:
-        raise UsageError(f"{existing[0]} exists; add --force to overwrite, or choose another "
-                         "--output-dir")
-    return folder
+    return check_output_dir(folder, args.force, [*planned, folder / "summary.tsv"])
 
 
 def _explain(args, model, settings, target: Target, built, output_dir: Path) -> TargetResult:
@@ -432,25 +399,22 @@ def _genome_span(built, start: int, end: int) -> tuple[int, int] | None:
 def _write_coefficients(path: Path, fit, built) -> None:
     spec = fit.spec
     kinds = spec.kinds or ("edit",)
-    with atomic_open(path) as handle:
-        handle.write("chrom\tstart\tend\tstrand\tkind\teffect\tattribution\n")
-        rows = []
-        for k, s, e, effect in zip(spec.kind_index, spec.starts, spec.ends, fit.effects):
-            span = _genome_span(built, int(s), int(e))
-            if span is not None:
-                rows.append((span, kinds[k], float(effect)))
-        for (lo, hi), kind, effect in sorted(rows):
-            handle.write(f"{built.region.chrom}\t{lo}\t{hi}\t{built.region.strand}\t{kind}\t"
-                         f"{effect!r}\t{0.0 - effect!r}\n")
+    rows = []
+    for k, s, e, effect in zip(spec.kind_index, spec.starts, spec.ends, fit.effects):
+        span = _genome_span(built, int(s), int(e))
+        if span is not None:
+            rows.append((span, kinds[k], float(effect)))
+    chrom, strand = built.region.chrom, built.region.strand
+    write_table(path, [(chrom, lo, hi, strand, kind, effect, 0.0 - effect)
+                       for (lo, hi), kind, effect in sorted(rows)],
+                ("chrom", "start", "end", "strand", "kind", "effect", "attribution"))
 
 
 def _write_attributions(path: Path, per_base: np.ndarray, built) -> None:
     indices = np.arange(built.pad, built.pad + len(built.region))
     positions = built.position(indices)
     order = np.argsort(positions)
-    with atomic_open(path) as handle:
-        handle.write("chrom\tposition\tstrand\tbase\tattribution\n")
-        for i in order:
-            index = int(indices[i])
-            handle.write(f"{built.region.chrom}\t{int(positions[i])}\t{built.region.strand}\t"
-                         f"{built.sequence[index]}\t{float(per_base[index])!r}\n")
+    chrom, strand = built.region.chrom, built.region.strand
+    write_table(path, [(chrom, int(positions[i]), strand, built.sequence[int(indices[i])],
+                        float(per_base[int(indices[i])])) for i in order],
+                ("chrom", "position", "strand", "base", "attribution"))

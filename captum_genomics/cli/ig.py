@@ -13,7 +13,6 @@ import argparse
 import importlib
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from captum_genomics._atomic import atomic_open
 from captum_genomics._validate import check_int, check_positive_number
 from captum_genomics.attr.baselines import BASELINE_NAMES
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
+from captum_genomics.cli._common import check_device, check_output_dir, run_command
 from captum_genomics.dna.annotations import Interval, read_bed
 from captum_genomics.dna.codec import one_hot, reverse_complement, to_ncl
 from captum_genomics.dna.fasta import _open_fasta, _parse_region, read_region
@@ -154,26 +154,6 @@ class Run:
 # ------------------------------------------------------------------------------------------
 
 
-def _check_output_dir(path: str, force: bool) -> Path:
-    out = Path(path)
-    if out.exists():
-        if not out.is_dir():
-            raise ValueError(f"--output-dir {out} is a file; pass a directory")
-        if not os.access(out, os.W_OK | os.X_OK):
-            raise ValueError(f"--output-dir {out} is not writable; choose another directory")
-        if any(out.iterdir()) and not force:
-            raise ValueError(f"--output-dir {out} is not empty; choose a new directory or pass "
-                             "--force to replace its files")
-        return out
-    parent = out.absolute().parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise ValueError(f"cannot create --output-dir {out}: {parent} is not a writable "
-                         "directory; choose another place")
-    return out
-
-
 def _parse_cli_region(text: str) -> Interval:
     match = _REGION_STRAND.match(text.strip())
     chrom, start, end = _parse_region(match["region"])
@@ -269,12 +249,7 @@ def _check_settings(args) -> tuple[torch.device, list[str]]:
         check_int(args.threads, "--threads")
     if args.completeness_tol is not None:
         check_positive_number(args.completeness_tol, "--completeness-tol")
-    try:
-        device = torch.device(args.device)
-    except RuntimeError as err:
-        raise ValueError(f"--device {args.device!r}: {err}; use e.g. cpu or cuda:0") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"--device {args.device}: CUDA is not available here; use --device cpu")
+    device = check_device(args.device)
     baselines = list(dict.fromkeys(args.baseline or ["uniform"]))
     return device, baselines
 
@@ -288,7 +263,7 @@ def prepare(args: argparse.Namespace) -> Plan:
         Naming the problem and the fix.
     """
     device, baselines = _check_settings(args)
-    output_dir = _check_output_dir(args.output_dir, args.force)
+    output_dir = check_output_dir(args.output_dir, args.force)
     regions, sizes, fetch = _regions(args)
     if args.overlap == "error":
         check_overlaps(regions)
@@ -479,12 +454,12 @@ def run(args: argparse.Namespace) -> int:
     User errors (bad arguments, files, model specifications, missing weights) exit with
     status 2 and a one-line message on stderr, before any work when they can be seen then.
     """
-    try:
-        plan = prepare(args)
-        written = write_outputs(explain(plan))
-    except (ValueError, TypeError, FileNotFoundError, ModuleNotFoundError) as err:
-        print(f"captum-genomics ig: error: {err}", file=sys.stderr)
-        return 2
+    return run_command("ig", _run, args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    plan = prepare(args)
+    written = write_outputs(explain(plan))
     if not args.quiet:
         print(f"explained {len(plan.regions)} region(s) under {', '.join(plan.baselines)}; "
               f"wrote {', '.join(str(p) for p in written)}")

@@ -100,7 +100,7 @@ def test_table_mode_writes_one_dataset_per_row(tmp_path):
         (["--exon", EXON, "--members", "7"], "numbered 1 to 5"),
         (["--site", "chr10:999999999:+", "--kind", "donor"], "beyond"),
         (["--table", "missing.tsv"], "does not exist"),
-        (["--exon", EXON, "--output-dir", "EXISTING"], "exists; add --force"),
+        (["--exon", EXON, "--output-dir", "EXISTING"], "already holds"),
         (["--exon", EXON, "--output-dir", "FILE"], "is a file"),
     ],
 )
