@@ -508,6 +508,7 @@ def plot_edits(
     bins: int = 100,
     start: int = 0,
     xlabel: str | None = "position in the reference",
+    zoom: bool = True,
 ) -> Axes:
     """Where the edits of a local dataset fall: counts per kind along the reference.
 
@@ -522,28 +523,35 @@ def plot_edits(
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new 10 x 3 inch figure by default.
     bins : int, default 100
-        Bins along the reference (``min(bins, L)``); each unit counts once in the bin of its
-        first reference base, stacked by kind (a deletion counts where it starts).
+        Bins along the drawn span (at most one per base); each unit counts once in the bin of
+        its first reference base, stacked by kind (a deletion counts where it starts).
     start : int, default 0
         Coordinate of reference base 0 (see the module notes).
     xlabel : str, optional
         Label of the x axis.
+    zoom : bool, default True
+        Draw only the span where edits are allowed (plus 5 %), not the whole reference.
 
     Returns
     -------
     matplotlib.axes.Axes
-        One bar per kind and bin.
+        One bar container per kind, one bar per bin.
     """
     if not isinstance(dataset, LocalDataset):
         raise TypeError(f"dataset must be a LocalDataset, got {type(dataset).__name__}")
     grammar = _grammar_of(dataset) if grammar is None else grammar
     population = dataset.population(grammar)
-    length = len(dataset.reference)
+    forbidden = grammar.forbidden_mask(encode_sequence(dataset.reference))
+    allowed = np.flatnonzero(~forbidden)
+    low, high = 0, len(dataset.reference)
+    if zoom and allowed.size:
+        margin = max(10, (allowed[-1] + 1 - allowed[0]) // 20)
+        low, high = max(low, allowed[0] - margin), min(high, allowed[-1] + 1 + margin)
+    length = high - low
     bins = max(1, min(int(bins), length))
-    edges = np.linspace(0, length, bins + 1)
+    edges = np.linspace(low, high, bins + 1)
     ax = _axes(ax, (10, 3))
     offset = int(start)
-    forbidden = grammar.forbidden_mask(encode_sequence(dataset.reference))
     for first, end in _runs(forbidden):
         ax.axvspan(offset + first - 0.5, offset + end - 0.5, color="0.88", lw=0, zorder=0)
     if grammar.roi is not None:
@@ -559,6 +567,6 @@ def plot_edits(
         bottom += counts
     ax.set_ylabel(f"edits per {length / bins:,.0f} nt")
     ax.spines[["top", "right"]].set_visible(False)
-    _coordinate_axis(ax, offset, length, xlabel)
+    _coordinate_axis(ax, offset + low, length, xlabel)
     ax.legend(fontsize=8, frameon=False, ncols=4, loc="upper left", bbox_to_anchor=(0, 1.15))
     return ax

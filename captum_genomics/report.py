@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from captum_genomics import __version__
 from captum_genomics._atomic import atomic_open
 
-__all__ = ["software_versions", "write_report"]
+__all__ = ["figure_png", "software_versions", "write_report"]
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;
@@ -61,14 +61,29 @@ def _table(caption: str, columns: Sequence, rows: Iterable[Sequence]) -> str:
             f"<tbody>\n{body}</tbody></table>\n")
 
 
-def _figure(caption: str, figure) -> str:
-    figure = getattr(figure, "figure", figure)  # an Axes stands for its figure
+def figure_png(figure, dpi: int = 110) -> bytes:
+    """A matplotlib Figure (or an Axes, for its figure) as PNG bytes.
+
+    Raises
+    ------
+    TypeError
+        If ``figure`` is neither.
+    """
+    figure = getattr(figure, "figure", figure)
     if not hasattr(figure, "savefig"):
-        raise TypeError(f"figure {caption!r} must be a matplotlib Figure or Axes, got "
+        raise TypeError(f"a figure must be a matplotlib Figure or Axes (or PNG bytes), got "
                         f"{type(figure).__name__}")
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _figure(caption: str, figure) -> str:
+    try:
+        png = figure if isinstance(figure, bytes) else figure_png(figure)
+    except TypeError as error:
+        raise TypeError(f"figure {caption!r}: {error}") from None
+    data = base64.b64encode(png).decode("ascii")
     text = _cell(caption)
     return (f'<figure><img alt="{text}" src="data:image/png;base64,{data}">'
             f"<figcaption>{text}</figcaption></figure>\n")
@@ -96,8 +111,9 @@ def write_report(
     settings : mapping of str to object
         What the run did (command line options, model and weights source, seeds, ...),
         shown as a two-column table.
-    figures : sequence of (caption, matplotlib Figure or Axes)
-        Shown in order, each with its caption.
+    figures : sequence of (caption, matplotlib Figure or Axes, or PNG bytes)
+        Shown in order, each with its caption (use :func:`figure_png` to render a figure once
+        for both a PNG file and the report).
     tables : sequence of (caption, columns, rows)
         ``columns`` is a (C,) sequence of headers and ``rows`` an iterable of (C,) rows;
         floats are shown with 4 significant digits.

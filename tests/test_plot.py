@@ -159,7 +159,7 @@ def test_quality_one_line_per_run(search_result, tmp_path):
 
 def test_edits_counted_per_kind_and_bin(search_result, tmp_path):
     dataset = LocalDataset.from_search(search_result)
-    ax = plot.plot_edits(dataset, bins=40, start=1)  # grammar read from the provenance
+    ax = plot.plot_edits(dataset, bins=40, start=1, zoom=False)  # grammar from provenance
     kinds = dataset.population(search_result.space.grammar).kind
     assert [len(bars) for bars in ax.containers] == [40, 40, 40]
     for code, bars in enumerate(ax.containers):
@@ -173,6 +173,13 @@ def test_edits_counted_per_kind_and_bin(search_result, tmp_path):
         if patch.get_height() and (left + patch.get_width() <= 50 or left >= 360):
             pytest.fail(f"edits drawn at forbidden positions {left}")
     assert saved(ax.figure, tmp_path) > 1000
+
+
+def test_edits_zoom_on_the_allowed_span(search_result):
+    dataset = LocalDataset.from_search(search_result)
+    ax = plot.plot_edits(dataset, bins=20)  # edits allowed in [50, 360): margin 15
+    assert ax.get_xlim() == (34.5, 374.5)
+    assert [len(bars) for bars in ax.containers] == [20, 20, 20]
 
 
 def test_edits_need_a_grammar_when_none_was_recorded(search_result):

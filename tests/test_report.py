@@ -77,7 +77,7 @@ def test_report_is_atomic_on_failure(tmp_path, figure):
     with pytest.raises(ValueError, match="row 1 has 1 cells for 2 columns"):
         write_report(path, "t", {}, figures=[("f", figure)],
                      tables=[("bad", ["a", "b"], [[1, 2], [3]])])
-    with pytest.raises(TypeError, match="matplotlib Figure"):
+    with pytest.raises(TypeError, match="matplotlib Figure or Axes"):
         write_report(path, "t", {}, figures=[("f", "not a figure")])
     assert path.read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]

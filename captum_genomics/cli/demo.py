@@ -205,7 +205,7 @@ def _write_outputs(directory: Path, x, mask, maps: dict, tracks: dict,
     import matplotlib.pyplot as plt
 
     from captum_genomics import plot
-    from captum_genomics.report import write_report
+    from captum_genomics.report import figure_png, write_report
 
     _write_tracks(directory / "scores.tsv", x, mask, tracks)
     in_motif = torch.nonzero(mask[0]).flatten()
@@ -237,12 +237,15 @@ def _write_outputs(directory: Path, x, mask, maps: dict, tracks: dict,
     if part is not None:
         figures += [(f"spliceai_{i + 1}", caption, fig)
                     for i, (caption, fig) in enumerate(part.figures)]
-    written = []
-    for name, _, fig in figures:
+    written, images = [], []
+    for name, caption, fig in figures:
+        png = figure_png(fig)
+        plt.close(fig)
         path = directory / f"{name}.png"
         with atomic_open(path, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=110)
+            handle.write(png)
         written.append(str(path))
+        images.append((caption, png))
     rows = [(name, r["auroc"], r["aupr"], r["avg_match"], r["max_abs_delta"], r["seconds"])
             for name, r in summary["baselines"].items()]
     if "gggp" in summary:
@@ -258,10 +261,7 @@ def _write_outputs(directory: Path, x, mask, maps: dict, tracks: dict,
         run_settings.update(part.settings)
         notes = [*notes, *part.lines]
     report = directory / "report.html"
-    write_report(report, "captum-genomics demo", run_settings,
-                 [(caption, fig) for _, caption, fig in figures], tables, notes)
-    for _, _, fig in figures:
-        plt.close(fig)
+    write_report(report, "captum-genomics demo", run_settings, images, tables, notes)
     return [*written, str(directory / "scores.tsv"), str(report)]
 
 
