@@ -24,10 +24,11 @@ TINY = ["--sequences", "200", "--epochs", "1", "--explain", "3", "--shuffles", "
         "--gggp-samples", "60", "--quiet", "--no-spliceai"]
 
 
-def test_demo_reports_every_baseline_and_writes_tsv(tmp_path, capsys):
-    out = tmp_path / "scores.tsv"
+def test_demo_reports_every_baseline_and_writes_tsv_figures_and_report(tmp_path, capsys):
+    out = tmp_path / "scores.tsv"  # the deprecated --output still writes it
+    directory = tmp_path / "new" / "run"  # created, parents included
     with pytest.warns(DeprecationWarning, match="output_dir"):
-        assert main(["demo", *TINY, "--output", str(out)]) == 0
+        assert main(["demo", *TINY, "--output", str(out), "--output-dir", str(directory)]) == 0
     captured = capsys.readouterr()
     printed = captured.out
     assert "--output is deprecated" in captured.err
@@ -43,25 +44,21 @@ def test_demo_reports_every_baseline_and_writes_tsv(tmp_path, capsys):
     assert {r[2] for r in rows} <= set("ACGT")
     assert sum(int(r[3]) for r in rows) == 3 * 30  # one 30-bp motif per explained sequence
     assert all(math.isfinite(float(v)) for r in rows for v in r[4:])
+    assert (directory / "scores.tsv").read_text() == out.read_text()
+    names = sorted(p.name for p in directory.iterdir())
+    assert names == ["baselines.png", "gggp_edits.png", "gggp_scores.png", "logos.png",
+                     "report.html", "scores.tsv"]
+    assert all((directory / n).stat().st_size > 1000 for n in names)
+    report = (directory / "report.html").read_text()
+    assert report.count("data:image/png;base64,") == 4
+    assert "Motif recovery" in report and "max|delta|" in report and "torch" in report
+    assert str(directory / "report.html") in printed
 
 
 def test_demo_without_gggp_returns_only_the_ig_rows():
     result = demo(n_sequences=200, epochs=1, n_explain=2, n_shuffles=2, gggp_samples=0,
                   show_progress=False, spliceai=False)
     assert set(result["baselines"]) == set(DEMO_BASELINES) and "gggp" not in result
-
-
-def test_demo_writes_report_and_figures(tmp_path, capsys):
-    out = tmp_path / "new" / "run"  # created, parents included
-    assert main(["demo", *TINY, "--output-dir", str(out)]) == 0
-    names = sorted(p.name for p in out.iterdir())
-    assert names == ["baselines.png", "gggp_edits.png", "gggp_scores.png", "logos.png",
-                     "report.html", "scores.tsv"]
-    assert all((out / n).stat().st_size > 1000 for n in names)
-    report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == 4
-    assert "Motif recovery" in report and "max|delta|" in report and "torch" in report
-    assert str(out / "report.html") in capsys.readouterr().out
 
 
 def test_demo_says_what_to_install_without_weights(monkeypatch, capsys):
