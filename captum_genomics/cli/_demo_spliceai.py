@@ -80,16 +80,18 @@ def run_spliceai_part(members=(1,), n_steps: int = 20, evaluations: int = 100,
     shares = {name: magnitude[site + lo: site + hi + 1].sum() / magnitude.sum()
               for name, (lo, hi) in ACCEPTOR_REGIONS.items()}
     total = float(scores.sum())
+    gap = float(delta.abs().max())
     width = sum(hi - lo + 1 for lo, hi in ACCEPTOR_REGIONS.values())
     part.lines.append(
         f"SpliceAI IG on the TUBB8 acceptor chr10:{acceptor} (members {list(members)}, "
         f"{n_steps} steps, {seconds:.0f} s): attributions sum to {total:+.3f}, completeness "
-        f"delta {float(delta.abs().max()):.1e}. Share of the |attribution| mass: "
+        f"delta {gap:.1e} ({100 * gap / max(abs(total), 1e-12):.0f}% of that: a quick look; "
+        "use more steps for conclusions). Share of the |attribution| mass: "
         + ", ".join(f"{name} {100 * s:.0f}%" for name, s in shares.items())
         + f"; these {width} nt ({100 * width / scores.size:.1f}% of the input) hold "
         f"{100 * sum(shares.values()):.0f}%.")
     part.rows.append((f"IG, acceptor chr10:{acceptor}", f"{total:+.3f}",
-                      f"{float(delta.abs().max()):.1e}", f"{seconds:.1f}"))
+                      f"{gap:.1e}", f"{seconds:.1f}"))
     window = slice(site - 60, site + 21)
     observed = (attr[0] * x[0])[:, window]
     ax = plot.plot_logo(observed, start=-60, highlights=[(-20, -3, "pyrimidine tract"),
