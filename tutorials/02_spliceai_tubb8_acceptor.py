@@ -8,9 +8,18 @@
 # which bases drive the acceptor call of the second exon.
 #
 # `SMALL=1` in the environment uses one model and a few integration steps.
+# Figures are written with `captum_genomics.plot` to the directory named by the environment
+# variable `TUTORIAL_OUTPUT` (default `./tutorial_figures`; a temporary directory with
+# `SMALL=1`, so that test runs leave nothing behind).
 
 # %%
 import os
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no window
 
 import torch
 
@@ -19,6 +28,9 @@ from captum_genomics.models import load_spliceai
 from captum_genomics.splicing import SpliceSiteHead
 
 SMALL = os.environ.get("SMALL") == "1"
+OUTPUT = Path(os.environ.get("TUTORIAL_OUTPUT")
+              or (tempfile.mkdtemp(prefix="tutorial_") if SMALL else "tutorial_figures"))
+OUTPUT.mkdir(parents=True, exist_ok=True)
 
 # %% [markdown]
 # ## The input: 15 kb in transcript orientation
@@ -103,3 +115,22 @@ for name, score, rank in sorted(zip(table.name, table.score, table.rank), key=la
 smooth = rolling_mean(scores.abs(), 50)
 peak = int(smooth.argmax())
 print(f"50-nt window with most evidence centred {peak - centre:+d} nt from the acceptor")
+
+# %% [markdown]
+# ## Figures
+# A logo of the 60 nt before the acceptor and 20 after (transcript orientation, 0 = first exon
+# base), and the track in genome order over the bases SpliceAI reads with full context, with
+# TUBB8's exons beneath.
+
+# %%
+from captum_genomics.plot import plot_logo, plot_track  # noqa: E402
+
+ax = plot_logo((attr[0] * x[0])[:, site - 60:site + 21], start=-60,
+               highlights=[(-20, -3, "pyrimidine tract"), (-2, -1, "AG")],
+               xlabel="position relative to the acceptor")
+ax.figure.savefig(OUTPUT / "02_acceptor_logo.png", dpi=110)
+full = genome_order[5000:len(region) - 5000]  # genome order: index 0 is region.start
+ax = plot_track(full, start=region.start + 5000, intervals=intervals,
+                sites=[(acceptor, "acceptor")], smooth=50, xlabel="chr10 (GRCh37)")
+ax.figure.savefig(OUTPUT / "02_track.png", dpi=110)
+print(f"figures written to {OUTPUT}")

@@ -15,12 +15,16 @@
 # spliceai==1.3.1`); an exact incremental scorer recomputes only what each edit changes.
 #
 # `SMALL=1` in the environment uses one model and small budgets.
+# Figures are written with `captum_genomics.plot` to the directory named by the environment
+# variable `TUTORIAL_OUTPUT` (default `./tutorial_figures`; a temporary directory with
+# `SMALL=1`, so that test runs leave nothing behind).
 
 # %%
 import os
 import tempfile
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 
 from captum_genomics import GGGPPerturbationExplainer, LocalDataset, archive_quality, one_hot
@@ -31,6 +35,10 @@ from captum_genomics.splicing import IncrementalExonScorer, build_exon_input
 
 SMALL = os.environ.get("SMALL") == "1"
 EVALUATIONS = 300 if SMALL else 3000
+matplotlib.use("Agg")  # files only, no window
+OUTPUT = Path(os.environ.get("TUTORIAL_OUTPUT")
+              or (tempfile.mkdtemp(prefix="tutorial_") if SMALL else "tutorial_figures"))
+OUTPUT.mkdir(parents=True, exist_ok=True)
 
 # %% [markdown]
 # ## The exon triplet and its score
@@ -115,3 +123,22 @@ for f in sorted(np.argsort(-np.abs(effects))[:8]):
     start, end = fit.spec.starts[f], fit.spec.ends[f]
     print(f"bases {start - exon.acceptor:+5d} to {end - 1 - exon.acceptor:+5d} from the "
           f"acceptor ({exon.sequence[start:end]}): attribution {effects[f]:+.4f}")
+
+# %% [markdown]
+# ## Figures
+# The score histograms of both archives (GGGP spreads over the range, random sampling piles
+# up near the original score) and where GGGP's edits fall along the input.
+
+# %%
+import matplotlib.pyplot as plt  # noqa: E402
+
+from captum_genomics.plot import plot_archive_scores, plot_edits  # noqa: E402
+
+figure, axes = plt.subplots(1, 2, figsize=(11, 3.5), sharey=True, layout="constrained")
+for ax, (name, data) in zip(axes, [("GGGP", dataset), ("random", randomly)]):
+    plot_archive_scores(data, ax=ax, label=f"{name}: {len(data)} sequences, quality "
+                                           f"{archive_quality(data.scores):.3f}")
+figure.savefig(OUTPUT / "03_archive_scores.png", dpi=110)
+ax = plot_edits(dataset, grammar, bins=150, xlabel="position in the input")
+ax.figure.savefig(OUTPUT / "03_edits.png", dpi=110)
+print(f"figures written to {OUTPUT}")

@@ -12,9 +12,13 @@
 # own outputs, and ask integrated gradients where it looks.
 #
 # `SMALL=1` in the environment explains fewer sequences with fewer steps.
+# Figures are written with `captum_genomics.plot` to the directory named by the environment
+# variable `TUTORIAL_OUTPUT` (default `./tutorial_figures`; a temporary directory with
+# `SMALL=1`, so that test runs leave nothing behind).
 
 # %%
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +37,9 @@ from captum_genomics.models import load_keras_deepg
 
 SMALL = os.environ.get("SMALL") == "1"
 DATA = Path(__file__).resolve().parent / "data"
+OUTPUT = Path(os.environ.get("TUTORIAL_OUTPUT")
+              or (tempfile.mkdtemp(prefix="tutorial_") if SMALL else "tutorial_figures"))
+OUTPUT.mkdir(parents=True, exist_ok=True)
 
 # %% [markdown]
 # ## Import, and check against Keras
@@ -78,10 +85,12 @@ print(f"{len(positives)} held-out motif sequences, {int((called == 1).sum())} ca
 # %%
 ig = GenomicIntegratedGradients(model, layout="NLC")
 steps = 16 if SMALL else 50
+per_reference = {}
 for baselines in ("uniform", "shuffle"):
     attr, delta = ig.attribute(x, baselines=baselines, target=1, n_steps=steps, n_shuffles=10,
                                seed=0, internal_batch_size=1000, return_convergence_delta=True)
     scores = locus_scores(attr, "sum", layout="NLC")  # (n, 600)
+    per_reference[baselines] = scores
     recovery = motif_recovery(scores, mask)
     match = avg_match_percent(attr, x, mask, layout="NLC")
     print(f"{baselines:>8}: attributions {tuple(attr.shape)}, motif AUROC "
@@ -131,3 +140,21 @@ recovery = motif_recovery(locus_scores(attr, "sum", layout="NLC"), mask[:few])
 spearman = np.nanmean([fit.fidelity["spearman"] for fit in fits])
 print(f"GGGP on {few} sequences: attributions {tuple(attr.shape)}, motif AUROC "
       f"{recovery['auroc']:.3f}, AUPR {recovery['aupr']:.3f}; surrogate Spearman {spearman:.2f}")
+
+# %% [markdown]
+# ## Figures
+# The first sequence's per-base scores under both references and from GGGP; the motif is the
+# box in the lane beneath.
+
+# %%
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")  # files only, no window
+from captum_genomics.plot import plot_baselines  # noqa: E402
+
+figure = plot_baselines({"IG, uniform": per_reference["uniform"][0],
+                         "IG, shuffle": per_reference["shuffle"][0],
+                         "GGGP": locus_scores(attr, "sum", layout="NLC")[0]},
+                        intervals=[(start, start + 29, "motif")], smooth=30)
+figure.savefig(OUTPUT / "04_tracks.png", dpi=110)
+print(f"figures written to {OUTPUT}")

@@ -26,15 +26,20 @@ def run_command(name: str, body: Callable[[argparse.Namespace], int],
         return 2
 
 
-def check_output_dir(path: str | os.PathLike, force: bool,
+def _writable_directory(path: Path) -> bool:
+    return path.is_dir() and os.access(path, os.W_OK | os.X_OK)
+
+
+def check_output_dir(path: str | os.PathLike, force: bool = False,
                      planned: Iterable[Path] | None = None) -> Path:
-    """The output folder, created if needed and checked writable, before any work.
+    """The output folder, checked writable and created if needed, before any work.
 
     Parameters
     ----------
     path : str or os.PathLike
-        ``--output-dir``.
-    force : bool
+        ``--output-dir``: an existing writable folder, or one that can be created (its nearest
+        existing ancestor is a writable folder).
+    force : bool, default False
         ``--force``: allow replacing files already there.
     planned : iterable of Path, optional
         The files the run will write: only these may not exist already. Without it the
@@ -42,7 +47,8 @@ def check_output_dir(path: str | os.PathLike, force: bool,
 
     Returns
     -------
-    Path
+    pathlib.Path
+        The folder, now existing.
 
     Raises
     ------
@@ -50,23 +56,46 @@ def check_output_dir(path: str | os.PathLike, force: bool,
         If the path is a file, cannot be created or written, or holds outputs and ``force``
         is off.
     """
-    folder = Path(path)
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--output-dir {folder} is a file; give a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as problem:
-        raise UsageError(f"--output-dir {folder} cannot be created ({problem.strerror}); give "
-                         "a writable folder") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"--output-dir {folder} is not writable; give a writable folder")
-    if not force:
+    folder = Path(path).expanduser()
+    if folder.exists():
+        if not folder.is_dir():
+            raise UsageError(f"--output-dir {path} is a file, not a directory; give a "
+                             "directory path (it is created when missing)")
+        if not _writable_directory(folder):
+            raise UsageError(f"--output-dir {path} is not writable; choose a directory you "
+                             "can write to")
         existing = ([p for p in planned if p.exists()] if planned is not None
                     else sorted(folder.iterdir()))
-        if existing:
-            raise UsageError(f"--output-dir {folder} already holds {existing[0].name}; choose "
-                             "a new folder or add --force to replace its files")
+        if existing and not force:
+            raise UsageError(f"--output-dir {path} already holds {existing[0].name}; choose a "
+                             "new directory or pass --force to replace the files there")
+        return folder
+    ancestor = folder.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not _writable_directory(ancestor):
+        kind = "is not a directory" if not ancestor.is_dir() else "is not writable"
+        raise UsageError(f"cannot create --output-dir {path}: {ancestor} {kind}; choose a "
+                         "path under a directory you can write to")
+    folder.mkdir(parents=True)
     return folder
+
+
+def check_output_file(path: str | os.PathLike, option: str) -> Path:
+    """Check that a file can be written at ``path`` (its directory exists and is writable).
+
+    Raises
+    ------
+    UsageError
+        If the directory is missing or not writable, or ``path`` is a directory.
+    """
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise UsageError(f"{option} {path} is a directory; give a file path")
+    if not _writable_directory(target.absolute().parent):
+        raise UsageError(f"{option} {path}: directory {target.absolute().parent} does not "
+                         "exist or is not writable; create it first or choose another path")
+    return target
 
 
 def check_device(text: str):

@@ -119,7 +119,7 @@ def test_a_bad_output_dir_fails_before_any_work(tmp_path, bed, factory, capsys):
     argv = ["ig", "--fasta", FASTA, "--regions", bed, "--model", "ig_test_factory:build",
             "--target", "1", "--quiet", "--output-dir"]
     assert main([*argv, str(taken)]) == 2
-    assert "is a file; give a folder" in capsys.readouterr().err
+    assert "is a file, not a directory" in capsys.readouterr().err
     full = tmp_path / "full"
     full.mkdir()
     (full / "old.txt").write_text("x")
