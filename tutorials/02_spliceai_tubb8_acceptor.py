@@ -5,7 +5,8 @@
 # (minus strand). We read 15 kb around it in transcript orientation, load the
 # published SpliceAI models from the installed `spliceai` package (CC BY-NC 4.0,
 # never shipped with this package: `pip install --no-deps spliceai==1.3.1`), and ask
-# which bases drive the acceptor call of the second exon.
+# which bases drive the acceptor call of the third exon (transcript order; the first exon has
+# no acceptor, so it is `TUBB8.acceptors[1]`).
 #
 # `SMALL=1` in the environment uses one model and a few integration steps.
 # Figures are written with `captum_genomics.plot` to the directory named by the environment
@@ -43,7 +44,7 @@ OUTPUT.mkdir(parents=True, exist_ok=True)
 # %%
 region = tubb8_sequence((6182, 6181))
 x = one_hot(region.sequence)  # (1, 4, 15000); N columns are all zero, as SpliceAI expects
-acceptor = TUBB8.acceptors[1]  # genome position of the second exon's acceptor
+acceptor = TUBB8.acceptors[1]  # genome position of exon 3's acceptor (exon 1 has none)
 site = region.index(acceptor)
 print(f"{len(region)} nt, acceptor chr10:{acceptor} is input position {site}")
 
@@ -90,7 +91,7 @@ for index in sorted(top.tolist()):
 # a BED file (any BED or GFF3 works: `read_bed`, `read_gff3`), put the track back in
 # genome order (it is in transcript orientation, the reverse of the genome here), and
 # rank the features by their mean absolute attribution (the explained acceptor opens
-# exon 2). A rolling mean shows where the
+# exon 3, whose donor lies 111 nt downstream, at +111). A rolling mean shows where the
 # evidence concentrates along the transcript.
 
 # %%

@@ -62,7 +62,8 @@ grammar = exon.grammar()
 # The explainer scores with the incremental scorer (given at construction, in place of a
 # forward function: it reads the tracked splice sites of each edited sequence).
 # Both runs use the same grammar, repair and scorer; only the search differs. The
-# archive quality (0 to 1) rewards many sequences spread evenly over 40 score bins.
+# archive quality (0 to 1) rewards many sequences spread evenly over 40 score bins. A progress
+# bar counts the model evaluations.
 
 # %%
 settings = SearchSettings(max_evaluations=EVALUATIONS, population_size=100)
@@ -70,11 +71,11 @@ explainer = GGGPPerturbationExplainer(scorer=scorer, grammar=grammar, settings=s
                                       feature_width=10, length_policy="variable",
                                       model_name="spliceai")
 x = one_hot(exon.sequence)
-dataset = explainer.generate(x, seed=0)  # follows the scorer's sites through indels
+dataset = explainer.generate(x, seed=0, show_progress=True)  # tracks the scorer's sites
 randomly = GGGPPerturbationExplainer(
     scorer=scorer, grammar=grammar, length_policy="variable",
     settings=SearchSettings(max_evaluations=EVALUATIONS, population_size=100, strategy="random"),
-).generate(x, seed=0)
+).generate(x, seed=0, show_progress=True)
 print(f"original score {dataset.provenance['original_score']:.3f}")
 for name, data in [("GGGP", dataset), ("random", randomly)]:
     counts, _ = np.histogram(data.scores, bins=10, range=(0, 1))
