@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import torch
@@ -18,7 +19,8 @@ def test_ci_runs_the_readme_test_command():
     commands = re.findall(r"^python3 -m venv .*$", README, flags=re.MULTILINE)
     assert len(commands) == 2, "the README opens with two set-up commands"
     assert commands[1] == ci_command
-    assert commands[0].endswith("captum-genomics demo")
+    assert "pip install --no-deps spliceai==1.3.1" in commands[0]  # the demo's real part
+    assert commands[0].endswith("captum-genomics demo --output-dir demo_output")
 
 
 def test_quick_start_runs():
@@ -44,3 +46,18 @@ def test_spliceai_snippet_runs_with_the_published_weights():
     with torch.no_grad():
         assert float(namespace["head"](namespace["x_15kb"])) > 0.9  # a real, strong acceptor
     assert float(namespace["delta"].abs().max()) < 0.05
+
+
+def test_readme_command_lines_parse():
+    """Every ``captum-genomics`` command the README shows is accepted by the parser."""
+    from captum_genomics.cli import build_parser
+
+    blocks = re.findall(r"```bash\n(.*?)```", README, flags=re.DOTALL)
+    lines = "\n".join(blocks).replace("\\\n", " ").splitlines()
+    commands = [shlex.split(line.split("&&")[-1]) for line in lines
+                if "captum-genomics " in line and not line.lstrip().startswith("#")]
+    assert len(commands) >= 4
+    for argv in commands:
+        assert argv[0] == "captum-genomics"
+        args = build_parser().parse_args(argv[1:])
+        assert callable(args.run)
