@@ -5,7 +5,6 @@ model specifications; SpliceAI at a site."""
 from __future__ import annotations
 
 import csv
-from html.parser import HTMLParser
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ import torch
 from captum_genomics import GenomicIntegratedGradients, example_fasta_path, one_hot_region
 from captum_genomics.cli import main
 from captum_genomics.dna.annotations import Interval
-from tests.support import needs_spliceai
+from tests.support import ReportParser, needs_spliceai
 
 FASTA = str(example_fasta_path())
 # chr10:94001-94100 (+) and chr10:95001-95120 (-): sequence, not N, in GRCh37.
@@ -114,26 +113,8 @@ def test_ig_writes_tracks_at_genome_coordinates_of_both_strands(tmp_path, script
         assert arrays["uniform_1"].shape == (4, 120)
 
 
-class _Report(HTMLParser):
-    """Images and table cells of a report."""
-
-    def __init__(self):
-        super().__init__()
-        self.images, self.cells, self._in_cell = [], [], False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "img":
-            self.images.append(dict(attrs)["src"])
-        self._in_cell = tag in ("td", "th")
-
-    def handle_data(self, data):
-        if self._in_cell:
-            self.cells.append(data)
-            self._in_cell = False
-
-
-def _report(path) -> _Report:
-    parser = _Report()
+def _report(path) -> ReportParser:
+    parser = ReportParser()
     parser.feed(path.read_text(encoding="utf-8"))
     parser.close()
     return parser
@@ -178,11 +159,10 @@ def test_ig_annotation_gives_sites_in_genome_coordinates():
     assert sites == [(95050, "acceptor"), (95081, "donor")]
 
 
-def test_ig_report_is_capped(tmp_path, factory):
+def test_ig_report_is_capped(tmp_path, scripted):
     out = tmp_path / "out"
     sequences = [a for i in range(12) for a in ("--sequence", "ACGTTGCA" * (i + 1))]
-    assert main(["ig", *sequences, "--model", "ig_test_factory:build", "--target", "0",
-                 "--steps", "4", "--output-dir", str(out), "--quiet"]) == 0
+    assert main(["ig", *sequences, "--model", scripted, "--target", "0", "--steps", "4", "--output-dir", str(out), "--quiet"]) == 0
     text = (out / "report.html").read_text(encoding="utf-8")
     assert len(_report(out / "report.html").images) == 2 * 10
     assert "Figures show the first 10 of 12 regions" in text
