@@ -162,7 +162,8 @@ def test_ig_annotation_gives_sites_in_genome_coordinates():
 def test_ig_report_is_capped(tmp_path, scripted):
     out = tmp_path / "out"
     sequences = [a for i in range(12) for a in ("--sequence", "ACGTTGCA" * (i + 1))]
-    assert main(["ig", *sequences, "--model", scripted, "--target", "0", "--steps", "4", "--output-dir", str(out), "--quiet"]) == 0
+    assert main(["ig", *sequences, "--model", scripted, "--target", "0", "--steps", "4",
+                 "--output-dir", str(out), "--quiet"]) == 0
     text = (out / "report.html").read_text(encoding="utf-8")
     assert len(_report(out / "report.html").images) == 2 * 10
     assert "Figures show the first 10 of 12 regions" in text
