@@ -10,11 +10,12 @@ import io
 import os
 import platform
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 from captum_genomics import __version__
 from captum_genomics._atomic import atomic_open
 
-__all__ = ["figure_png", "software_versions", "write_report"]
+__all__ = ["figure_png", "save_figures", "software_versions", "write_report"]
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;
@@ -76,6 +77,45 @@ def figure_png(figure, dpi: int = 110) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     return buffer.getvalue()
+
+
+def save_figures(
+    directory: str | os.PathLike[str],
+    figures: Sequence[tuple[str, str, object]],
+    dpi: int = 110,
+) -> tuple[list[Path], list[tuple[str, bytes]]]:
+    """Render figures once: write each as ``directory/<name>.png`` and keep it for a report.
+
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        Folder of the PNG files (created when missing).
+    figures : sequence of (name, caption, matplotlib Figure or Axes)
+        ``name`` is the file's stem; each figure is closed once written.
+    dpi : int, default 110
+        Resolution of the PNG files.
+
+    Returns
+    -------
+    paths : list of pathlib.Path
+        The PNG files, in order.
+    images : list of (caption, bytes)
+        The PNG bytes with their captions: the ``figures`` of :func:`write_report`.
+    """
+    import matplotlib.pyplot as plt
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, images = [], []
+    for name, caption, figure in figures:
+        png = figure_png(figure, dpi)
+        plt.close(getattr(figure, "figure", figure))
+        path = folder / f"{name}.png"
+        with atomic_open(path, "wb") as handle:
+            handle.write(png)
+        paths.append(path)
+        images.append((caption, png))
+    return paths, images
 
 
 def _figure(caption: str, figure) -> str:

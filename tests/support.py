@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+from html.parser import HTMLParser
 
 import pytest
 import torch
@@ -46,3 +47,21 @@ def random_spliceai(context: int, seed: int = 0, mean_sd: float = 0.5,
                 bn.weight.data.normal_(1, affine_sd)
                 bn.bias.data.normal_(0, affine_sd)
     return model.eval()
+
+
+class ReportParser(HTMLParser):
+    """The embedded images (``src``) and table cells (text) of an HTML report."""
+
+    def __init__(self):
+        super().__init__()
+        self.images, self.cells, self._in_cell = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+        self._in_cell = tag in ("td", "th")
+
+    def handle_data(self, data):
+        if self._in_cell:
+            self.cells.append(data)
+            self._in_cell = False

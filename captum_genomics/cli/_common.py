@@ -116,3 +116,38 @@ def check_device(text: str):
     if device.type == "cuda" and not torch.cuda.is_available():
         raise UsageError(f"--device {text}: CUDA is not available here; use --device cpu")
     return device
+
+
+#: Licence of the published weights each SpliceAI-family distribution ships.
+WEIGHTS_LICENCES = {"spliceai": "CC BY-NC 4.0", "cispliceai": "CC BY 4.0"}
+#: Regions or targets drawn in a report at most (the tables list every one).
+REPORT_LIMIT = 10
+
+
+def weights_source(source: str) -> str:
+    """Where the published ``source`` weights were read: distribution, version, licence, folder.
+
+    Parameters
+    ----------
+    source : {"spliceai", "cispliceai"}
+        The distribution shipping the weights (installed).
+    """
+    import importlib.metadata
+
+    from captum_genomics.models.spliceai_weights import find_spliceai_weights
+
+    folder = find_spliceai_weights(source)[0].parent
+    return (f"{source} {importlib.metadata.version(source)} ({WEIGHTS_LICENCES[source]}), "
+            f"{folder}")
+
+
+def option_settings(args: argparse.Namespace) -> dict[str, object]:
+    """Every command-line option of a run as ``{"--option": value}``, for its report."""
+    return {f"--{name.replace('_', '-')}": value for name, value in vars(args).items()
+            if name not in ("command", "run")}
+
+
+def file_stem(index: int, name: str) -> str:
+    """A file-name stem for the ``index``-th (0-based) region or target called ``name``."""
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:60]
+    return f"{index + 1:02d}_{safe}" if safe else f"{index + 1:02d}"

@@ -11,6 +11,7 @@ from captum_genomics import plot
 from captum_genomics.aggregate import locus_scores
 from captum_genomics.attr.gggp import GGGPPerturbationExplainer
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
+from captum_genomics.cli._common import weights_source
 from captum_genomics.dna.codec import one_hot
 from captum_genomics.example_data import TUBB8, tubb8_sequence
 from captum_genomics.gggp.archive import archive_quality
@@ -138,6 +139,5 @@ def run_spliceai_part(members=(1,), n_steps: int = 20, evaluations: int = 100,
                          "padding), yellow the exon.", ax.figure))
     part.settings = {"SpliceAI members": list(members), "SpliceAI IG steps": n_steps,
                      "SpliceAI GGGP evaluations": evaluations,
-                     "SpliceAI weights": "spliceai 1.3.1 (CC BY-NC 4.0), "
-                                         f"{find_spliceai_weights('spliceai')[0].parent}"}
+                     "SpliceAI weights": weights_source("spliceai")}
     return part

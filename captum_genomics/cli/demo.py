@@ -205,7 +205,7 @@ def _write_outputs(directory: Path, x, mask, maps: dict, tracks: dict,
     import matplotlib.pyplot as plt
 
     from captum_genomics import plot
-    from captum_genomics.report import figure_png, write_report
+    from captum_genomics.report import save_figures, write_report
 
     _write_tracks(directory / "scores.tsv", x, mask, tracks)
     in_motif = torch.nonzero(mask[0]).flatten()
@@ -237,15 +237,7 @@ def _write_outputs(directory: Path, x, mask, maps: dict, tracks: dict,
     if part is not None:
         figures += [(f"spliceai_{i + 1}", caption, fig)
                     for i, (caption, fig) in enumerate(part.figures)]
-    written, images = [], []
-    for name, caption, fig in figures:
-        png = figure_png(fig)
-        plt.close(fig)
-        path = directory / f"{name}.png"
-        with atomic_open(path, "wb") as handle:
-            handle.write(png)
-        written.append(str(path))
-        images.append((caption, png))
+    written, images = save_figures(directory, figures)
     rows = [(name, r["auroc"], r["aupr"], r["avg_match"], r["max_abs_delta"], r["seconds"])
             for name, r in summary["baselines"].items()]
     if "gggp" in summary:
@@ -262,7 +254,7 @@ def _write_outputs(directory: Path, x, mask, maps: dict, tracks: dict,
         notes = [*notes, *part.lines]
     report = directory / "report.html"
     write_report(report, "captum-genomics demo", run_settings, images, tables, notes)
-    return [*written, str(directory / "scores.tsv"), str(report)]
+    return [*map(str, written), str(directory / "scores.tsv"), str(report)]
 
 
 def _write_tracks(path, x: torch.Tensor, mask: torch.Tensor, tracks: dict) -> None:

@@ -24,6 +24,10 @@ Outputs in ``--output-dir``, per target ``NAME``:
 ``summary.tsv``
     One row per target: settings, the original score, dataset size, archive quality, mean edit
     distance, held-out fidelity R² and Spearman.
+``report.html`` and ``figures/``
+    The run's report (settings, versions, the summary table and, per target, the archive's
+    score histogram, archive quality against evaluations, where the edits fall and the
+    per-base attributions along the genome), its figures also as PNG.
 
 Table format (``--table``): tab-separated with a header line naming the columns ``name chrom
 strand upstream_exon exon downstream_exon``; exons are ``start-end`` (1-based inclusive), the
@@ -43,7 +47,16 @@ from pathlib import Path
 import numpy as np
 
 from captum_genomics._atomic import write_table
-from captum_genomics.cli._common import UsageError, check_device, check_output_dir, run_command
+from captum_genomics.cli._common import (
+    REPORT_LIMIT,
+    UsageError,
+    check_device,
+    check_output_dir,
+    file_stem,
+    option_settings,
+    run_command,
+    weights_source,
+)
 from captum_genomics.dna.annotations import read_bed
 from captum_genomics.example_data import TUBB8, Transcript, example_fasta_path
 
@@ -77,6 +90,7 @@ class TargetResult:
     fit: object
     summary: dict
     files: list[Path]
+    built: object = None  # the model input (ExonInput or SiteInput): genome coordinates
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -165,12 +179,15 @@ def _run(args: argparse.Namespace) -> int:
         _say(args, f"{target.name}: {len(built.sequence)} nt input, searching "
                    f"{args.evaluations} evaluations ({args.strategy})")
         results.append(_explain(args, model, settings, target, built, output_dir))
-    finish(output_dir, results, quiet=args.quiet)
+    settings = {**option_settings(args), "fasta read": str(fasta),
+                "weights": weights_source(args.model)}
+    finish(output_dir, results, quiet=args.quiet, settings=settings)
     return 0
 
 
-def finish(output_dir: Path, results: list[TargetResult], quiet: bool = False) -> None:
-    """Write ``summary.tsv`` of a run's results and say where everything is.
+def finish(output_dir: Path, results: list[TargetResult], quiet: bool = False,
+           settings: dict | None = None) -> None:
+    """Write ``summary.tsv`` and ``report.html`` of a run's results and say where they are.
 
     Parameters
     ----------
@@ -180,17 +197,22 @@ def finish(output_dir: Path, results: list[TargetResult], quiet: bool = False) -
         One per target, in order.
     quiet : bool
         Print nothing.
+    settings : dict, optional
+        The run's settings, stated in the report.
     """
     rows = [r.summary for r in results]
     columns = list(rows[0])
-    write_table(output_dir / "summary.tsv", [[row[c] for c in columns] for row in rows], columns)
+    table = [[row[c] for c in columns] for row in rows]
+    write_table(output_dir / "summary.tsv", table, columns)
+    _write_report(output_dir, results, settings or {}, (columns, table))
     if not quiet:
         for row in rows:
             print(f"{row['name']}: {row['rows']} sequences, archive quality "
                   f"{row['archive_quality']:.3f}, mean edit distance "
                   f"{row['mean_edit_distance']:.1f}, held-out R2 {row['r2']:.2f}, "
                   f"Spearman {row['spearman']:.2f}")
-        print(f"wrote {len(results) * 3 + 1} files to {output_dir}")
+        print(f"wrote {len(results) * 3 + 1} tables and report.html to {output_dir} (open "
+              f"{output_dir / 'report.html'} in a browser)")
 
 
 def _say(args, message: str) -> None:
@@ -316,13 +338,17 @@ def _build_input(target: Target, fasta: Path, max_distance: int):
 
 
 _SUFFIXES = ("dataset.tsv", "coefficients.tsv", "attributions.tsv")
+_FIGURES = ("scores", "quality", "edits", "track")  # per target, in figures/
 
 
 def _check_output_dir(args: argparse.Namespace, targets: list[Target]) -> Path:
     """The output folder, checked before any work; existing outputs need ``--force``."""
     folder = Path(args.output_dir)
     planned = [folder / f"{t.name}.{s}" for t in targets for s in _SUFFIXES]
-    return check_output_dir(folder, args.force, [*planned, folder / "summary.tsv"])
+    planned += [folder / "figures" / f"{file_stem(i, t.name)}_{figure}.png"
+                for i, t in enumerate(targets[:REPORT_LIMIT]) for figure in _FIGURES]
+    return check_output_dir(folder, args.force,
+                            [*planned, folder / "summary.tsv", folder / "report.html"])
 
 
 def _explain(args, model, settings, target: Target, built, output_dir: Path) -> TargetResult:
@@ -379,7 +405,7 @@ def _explain(args, model, settings, target: Target, built, output_dir: Path) -> 
         "r2": fit.fidelity["r2"], "spearman": fit.fidelity["spearman"],
         "n_test": fit.fidelity["n_test"], "seconds": round(time.perf_counter() - start, 2),
     }
-    return TargetResult(target, dataset, fit, summary, files)
+    return TargetResult(target, dataset, fit, summary, files, built)
 
 
 def _genome(built, index: int) -> int:
@@ -410,11 +436,77 @@ def _write_coefficients(path: Path, fit, built) -> None:
                 ("chrom", "start", "end", "strand", "kind", "effect", "attribution"))
 
 
-def _write_attributions(path: Path, per_base: np.ndarray, built) -> None:
+def _genome_order(built) -> tuple[np.ndarray, np.ndarray]:
+    """Input indices of the region's bases and their genome positions, ascending positions."""
     indices = np.arange(built.pad, built.pad + len(built.region))
     positions = built.position(indices)
     order = np.argsort(positions)
+    return indices[order], positions[order]
+
+
+def _write_attributions(path: Path, per_base: np.ndarray, built) -> None:
+    indices, positions = _genome_order(built)
     chrom, strand = built.region.chrom, built.region.strand
-    write_table(path, [(chrom, int(positions[i]), strand, built.sequence[int(indices[i])],
-                        float(per_base[int(indices[i])])) for i in order],
+    write_table(path, [(chrom, int(p), strand, built.sequence[int(i)], float(per_base[int(i)]))
+                       for i, p in zip(indices, positions)],
                 ("chrom", "position", "strand", "base", "attribution"))
+
+
+def _target_figures(index: int, result: TargetResult) -> list[tuple]:
+    """One target's archive histogram, quality trace, edits and genome track."""
+    from captum_genomics import plot
+
+    dataset, built, summary = result.dataset, result.built, result.summary
+    name, stem = result.target.name, file_stem(index, result.target.name)
+    trace = dataset.provenance["quality_trace"]
+    quality = plot.plot_quality([trace["evaluations"]], [trace["quality"]],
+                                labels=[summary["strategy"]])
+    quality.set_title(f"{name}: archive quality during the search", fontsize=10)
+    scores = plot.plot_archive_scores(dataset)
+    edits = plot.plot_edits(dataset, built.grammar(), bins=120,
+                            xlabel="position in the model input (transcript orientation, "
+                                   f"{built.pad:,} N of padding first)")
+    edits.set_title(f"{name}: where the edits fall (grey: not editable, yellow: region of "
+                    "interest)", fontsize=10, pad=22)
+    indices, positions = _genome_order(built)
+    region = built.region
+    sites = [(int(summary[kind]), kind) for kind in ("acceptor", "donor") if summary[kind] != ""]
+    intervals = []
+    if result.target.transcript is not None:
+        exons = result.target.transcript.exons_transcript_order
+        intervals = [(max(lo, region.start), min(hi, region.end), f"exon {k + 1}")
+                     for k, (lo, hi) in enumerate(exons) if lo <= region.end and hi >= region.start]
+    track = plot.plot_track(result.fit.per_position()[indices], start=int(positions[0]),
+                            intervals=intervals, sites=sites,
+                            xlabel=f"{region.chrom}, genome order ({region.strand} strand "
+                                   "target)", ylabel="surrogate attribution")
+    track.set_title(f"{name}: per-base attribution of the surrogate", fontsize=10, pad=14)
+    return [
+        (f"{stem}_scores", f"{name}: scores of the {len(dataset)} archived sequences (the "
+                           "unedited sequence in red).", scores.figure),
+        (f"{stem}_quality", f"{name}: archive quality against model evaluations.",
+         quality.figure),
+        (f"{stem}_edits", f"{name}: edits of the local dataset by kind along the model input.",
+         edits.figure),
+        (f"{stem}_track", f"{name}: per-base attribution (the surrogate's effect of editing a "
+                          "base, sign flipped) in genome coordinates, with the exons and "
+                          "splice sites.", track.figure),
+    ]
+
+
+def _write_report(output_dir: Path, results: list[TargetResult], settings: dict,
+                  summary: tuple) -> None:
+    """``report.html`` and ``figures/``: the first REPORT_LIMIT targets are drawn."""
+    from captum_genomics import report
+
+    shown = results[:REPORT_LIMIT]
+    figures = [f for i, r in enumerate(shown) for f in _target_figures(i, r)]
+    _, images = report.save_figures(output_dir / "figures", figures)
+    notes = ["Each target's local dataset is a GGGP search of edited sequences scored by "
+             "SpliceAI; a surrogate fitted on it gives the per-base attributions. Archive "
+             "quality (0 to 1) grows as the archived scores fill the score range evenly."]
+    if len(results) > len(shown):
+        notes.append(f"Figures show the first {len(shown)} of {len(results)} targets; the "
+                     "table and the TSV files hold every target.")
+    report.write_report(output_dir / "report.html", "captum-genomics gggp", settings, images,
+                        [("summary.tsv", *summary)], notes)

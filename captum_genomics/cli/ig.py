@@ -25,8 +25,16 @@ from captum_genomics._atomic import atomic_open
 from captum_genomics._validate import check_int, check_positive_number
 from captum_genomics.attr.baselines import BASELINE_NAMES
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
-from captum_genomics.cli._common import check_device, check_output_dir, run_command
-from captum_genomics.dna.annotations import Interval, read_bed
+from captum_genomics.cli._common import (
+    REPORT_LIMIT,
+    check_device,
+    check_output_dir,
+    file_stem,
+    option_settings,
+    run_command,
+    weights_source,
+)
+from captum_genomics.dna.annotations import Interval, read_bed, read_gff3
 from captum_genomics.dna.codec import one_hot, reverse_complement, to_ncl
 from captum_genomics.dna.fasta import _open_fasta, _parse_region, read_region
 from captum_genomics.export import (
@@ -98,6 +106,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out = parser.add_argument_group("output")
     out.add_argument("--output-dir", required=True,
                      help="directory of the run's files (created if missing)")
+    out.add_argument("--annotation", metavar="BED_or_GFF3",
+                     help="exons and introns (BED, or the exon and intron features of a "
+                          "GFF3) drawn under the report's tracks, with the splice sites they "
+                          "imply")
     out.add_argument("--overlap", choices=OVERLAP_POLICIES, default="error",
                      help="overlapping regions: refuse, or average their tracks per base")
     out.add_argument("--force", action="store_true",
@@ -121,6 +133,7 @@ class Plan:
     baselines: list[str]
     output_dir: Path
     args: argparse.Namespace
+    annotation: list[Interval] = field(default_factory=list)  # --annotation's features
 
 
 @dataclass
@@ -283,6 +296,7 @@ def prepare(args: argparse.Namespace) -> Plan:
         if outside:
             raise ValueError(f"--site {args.site} lies outside region {outside[0]}; every region "
                              "must contain the site")
+    annotation = _read_annotation(args.annotation)
     if args.threads:
         torch.set_num_threads(args.threads)
     model = load_model(args.model, device)
@@ -299,7 +313,21 @@ def prepare(args: argparse.Namespace) -> Plan:
     elif args.target is not None:
         target = int(args.target)
     return Plan(regions, texts, flank, sizes, model, forward, target, sites,
-                spliceai and args.site is None, baselines, output_dir, args)
+                spliceai and args.site is None, baselines, output_dir, args, annotation)
+
+
+def _read_annotation(path: str | None) -> list[Interval]:
+    """``--annotation``: a BED file, or the exon and intron features of a GFF3 file."""
+    if path is None:
+        return []
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--annotation {path}: no such file; give a BED or GFF3 file "
+                                "of exons (and introns)")
+    gff = re.search(r"\.gff3?(\.gz)?$", path, re.IGNORECASE) is not None
+    try:
+        return read_gff3(path, feature=("exon", "intron")) if gff else read_bed(path)
+    except ValueError as err:
+        raise ValueError(f"--annotation {path}: {err}") from None
 
 
 # ------------------------------------------------------------------------------------------
@@ -420,8 +448,8 @@ def write_outputs(run: Run) -> list[Path]:
     inputs and hypothetical contributions of the regions, model orientation); then
     ``regions.tsv`` (one row per region and baseline) and ``attributions.npz`` (every array:
     ``one_hot_<i>``, ``<baseline>_<i>``, ``<baseline>_hypothetical_<i>``, each (4, L_input)
-    in model orientation, flanks included, with the region columns and ``flank``). A report
-    of the run belongs here too, written from the same ``run``.
+    in model orientation, flanks included, with the region columns and ``flank``); then
+    ``report.html`` and its figures as PNG in ``figures/`` (see :func:`write_report`).
     """
     plan = run.plan
     out = plan.output_dir
@@ -445,7 +473,109 @@ def write_outputs(run: Run) -> list[Path]:
                 result.delta)]
     write_table(out / "regions.tsv", rows, SUMMARY_COLUMNS)
     _write_arrays(run, out / "attributions.npz")
-    return [*written, out / "regions.tsv", out / "attributions.npz"]
+    figures = write_report(run, rows)
+    return [*written, out / "regions.tsv", out / "attributions.npz", out / "report.html",
+            *figures]
+
+
+LOGO_WIDTH = 60  # bases in a report's logo
+
+
+def _features_in(region: Interval, annotation: list[Interval]) -> tuple[list, list]:
+    """The annotation's features over ``region`` (clipped to it) and the splice sites their
+    exons imply inside it (exon ends that are not a transcript's first or last base)."""
+    on_chrom = [f for f in annotation if f.chrom == region.chrom]
+    intervals = [Interval(f.chrom, max(f.start, region.start), min(f.end, region.end),
+                          f.strand, f.name, f.feature)
+                 for f in on_chrom if f.start <= region.end and f.end >= region.start]
+    sites = []
+    for strand in "+-":
+        exons = [f for f in on_chrom if f.strand == strand
+                 and not (f.feature or f.name).lower().startswith("intron")]
+        if not exons:
+            continue
+        low, high = min(f.start for f in exons), max(f.end for f in exons)
+        five, three = ("acceptor", "donor") if strand == "+" else ("donor", "acceptor")
+        for exon in exons:
+            sites += [(position, kind) for position, kind in ((exon.start, five),
+                                                              (exon.end, three))
+                      if position not in (low, high) and region.start <= position <= region.end]
+    return intervals, sorted(set(sites))
+
+
+def _region_figures(run: Run, index: int, tracks: dict[str, np.ndarray]) -> list[tuple]:
+    """A region's baseline comparison and the logo of its strongest window (genome order)."""
+    from captum_genomics import plot
+
+    plan, args = run.plan, run.plan.args
+    region = plan.regions[index]
+    strand = "-" if region.strand == "-" else "+"
+    intervals, sites = _features_in(region, plan.annotation)
+    if args.site is not None:
+        sites.append((args.site, "explained site"))
+    where = f"{region.chrom}:{region.start:,}-{region.end:,} ({strand})"
+    xlabel = f"{region.chrom}, genome order (+ strand, as the bigWig)"
+    stem = file_stem(index, region.name)
+    comparison = plot.plot_baselines(tracks, start=region.start, intervals=intervals,
+                                     sites=sites, xlabel=xlabel)
+    comparison.suptitle(f"{region.name}: per-base IG attribution by baseline, {where}",
+                        fontsize=10)
+    first = plan.baselines[0]
+    observed = run.results[first].attributions[index] * run.one_hot[index]
+    observed = observed[:, plan.flank:plan.flank + len(region)]
+    if strand == "-":  # reverse and complement (A C G T -> T G C A): + strand bases
+        observed = observed[::-1, ::-1]
+    if args.site is not None:
+        centre = args.site - region.start
+    else:
+        centre = int(np.argmax(np.abs(tracks[first])))
+    low = min(max(0, centre - LOGO_WIDTH // 2), max(0, len(region) - LOGO_WIDTH))
+    high = min(len(region), low + LOGO_WIDTH)
+    highlights = [] if args.site is None else [(args.site, args.site, "explained site")]
+    logo = plot.plot_logo(observed[:, low:high], start=region.start + low,
+                          highlights=highlights, xlabel=xlabel,
+                          ylabel=f"IG ({first})",
+                          title=f"{region.name}: observed bases, {region.chrom}:"
+                                f"{region.start + low:,}-{region.start + high - 1:,} (+ strand)")
+    around = "the explained site" if args.site is not None else "the strongest attribution"
+    return [
+        (f"{stem}_baselines",
+         f"Region {region.name}, {where}: per-base attribution (sum over the four bases) "
+         "under each baseline, in genome coordinates"
+         + ("; below, the annotation's features and splice sites." if intervals or sites
+            else "."), comparison),
+        (f"{stem}_logo",
+         f"Region {region.name}: IG attribution ({first} baseline) of the observed bases in "
+         f"the {high - low} nt around {around}, + strand bases in genome order.", logo.figure),
+    ]
+
+
+def write_report(run: Run, rows: list[tuple]) -> list[Path]:
+    """Write ``report.html`` (settings, versions, the regions table, figures of the first
+    :data:`~captum_genomics.cli._common.REPORT_LIMIT` regions) and the figures as PNG in
+    ``figures/``; returns the PNG paths."""
+    from captum_genomics import report
+
+    plan, args = run.plan, run.plan.args
+    shown = plan.regions[:REPORT_LIMIT]
+    genome = {b: [t.genome_values() for t in run.tracks(b)[:len(shown)]]
+              for b in plan.baselines}
+    figures = [figure for i in range(len(shown))
+               for figure in _region_figures(run, i, {b: genome[b][i] for b in genome})]
+    paths, images = report.save_figures(plan.output_dir / "figures", figures)
+    settings = {**option_settings(args), "model input flank (nt each side)": plan.flank}
+    if args.model in SPLICEAI_MODELS:
+        settings["weights"] = weights_source(args.model)
+    notes = [f"Integrated gradients of {args.model} on {len(plan.regions)} region(s) under "
+             f"the {', '.join(plan.baselines)} baseline(s). Tracks are in genome coordinates, "
+             "+ strand, as in the bigWig and bedGraph files: minus-strand regions were read "
+             "reverse-complemented by the model and flipped back."]
+    if len(plan.regions) > len(shown):
+        notes.append(f"Figures show the first {len(shown)} of {len(plan.regions)} regions; "
+                     "the table, the tracks and the arrays hold every region.")
+    report.write_report(plan.output_dir / "report.html", f"captum-genomics ig: {args.model}",
+                        settings, images, [("regions.tsv", SUMMARY_COLUMNS, rows)], notes)
+    return paths
 
 
 def run(args: argparse.Namespace) -> int:

@@ -374,7 +374,8 @@ class SearchResult:
     scorer_name: str = field(default="scorer")
 
     def provenance(self) -> dict[str, Any]:
-        """JSON-ready record of how the archive was made."""
+        """JSON-ready record of how the archive was made (``quality_trace``: the evaluations
+        spent and the archive quality after each generation, from :attr:`log`)."""
         return {
             "seed": self.seed,
             "settings": self.settings.describe(),
@@ -385,6 +386,8 @@ class SearchResult:
             "evaluations": self.evaluations,
             "generations": self.generations,
             "stop_reason": self.stop_reason,
+            "quality_trace": {"evaluations": [int(row["evaluations"]) for row in self.log],
+                              "quality": [float(row["quality"]) for row in self.log]},
         }
 
 

@@ -12,7 +12,7 @@ import captum_genomics.models
 from captum_genomics.cli import main
 from captum_genomics.gggp import LocalDataset
 from captum_genomics.splicing import build_exon_input
-from tests.support import needs_spliceai
+from tests.support import ReportParser, needs_spliceai
 
 TINY = ["--members", "1", "--evaluations", "60", "--population", "20", "--max-distance", "300",
         "--quiet"]
@@ -30,7 +30,8 @@ def test_exon_mode_writes_every_file_in_genome_coordinates(tmp_path):
     name = "chr10_94744-94852"
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == [f"{name}.{s}" for s in ("attributions.tsv", "coefficients.tsv",
-                                            "dataset.tsv")] + ["summary.tsv"]
+                                            "dataset.tsv")] + ["figures", "report.html",
+                                                               "summary.tsv"]
     exon = build_exon_input(max_distance=300)
     low, high = exon.region.start, exon.region.end
     dataset = LocalDataset.from_tsv(tmp_path / f"{name}.dataset.tsv")
@@ -56,6 +57,18 @@ def test_exon_mode_writes_every_file_in_genome_coordinates(tmp_path):
     assert int(summary["rows"]) == len(dataset) and 0 < float(summary["archive_quality"]) <= 1
     for field in ("mean_edit_distance", "r2", "spearman", "original_score"):
         float(summary[field])
+    report = ReportParser()
+    report.feed((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert len(report.images) == 4 and all(i.startswith("data:image/png;base64,")
+                                           for i in report.images)
+    for column in ("name", "acceptor", "donor", "rows", "scorer"):
+        assert summary[column] in report.cells
+    assert "--evaluations" in report.cells and "spliceai 1.3.1" in " ".join(report.cells)
+    pngs = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert pngs == [f"01_{name}_{f}.png" for f in ("edits", "quality", "scores", "track")]
+    assert all((tmp_path / "figures" / p).stat().st_size > 5000 for p in pngs)
+    trace = dataset.provenance["quality_trace"]
+    assert trace["evaluations"][-1] == int(summary["evaluations"])
 
 
 @needs_spliceai
@@ -86,6 +99,9 @@ def test_table_mode_writes_one_dataset_per_row(tmp_path):
                                                               ("94665", "94555")]
     for name in ("second", "third"):
         assert len(LocalDataset.from_tsv(out / f"{name}.dataset.tsv")) >= 2
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert report.count("data:image/png;base64,") == 8
+    assert len(list((out / "figures").iterdir())) == 8
 
 
 @pytest.mark.parametrize(

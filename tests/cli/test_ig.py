@@ -13,7 +13,7 @@ import torch
 from captum_genomics import GenomicIntegratedGradients, example_fasta_path, one_hot_region
 from captum_genomics.cli import main
 from captum_genomics.dna.annotations import Interval
-from tests.support import needs_spliceai
+from tests.support import ReportParser, needs_spliceai
 
 FASTA = str(example_fasta_path())
 # chr10:94001-94100 (+) and chr10:95001-95120 (-): sequence, not N, in GRCh37.
@@ -111,6 +111,64 @@ def test_ig_writes_tracks_at_genome_coordinates_of_both_strands(tmp_path, script
     with np.load(out / "attributions.npz") as arrays:
         assert arrays["strand"].tolist() == ["+", "-"]
         assert arrays["uniform_1"].shape == (4, 120)
+
+
+def _report(path) -> ReportParser:
+    parser = ReportParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.close()
+    return parser
+
+
+def test_ig_report_shows_figures_tables_and_settings(tmp_path, scripted, bed):
+    annotation = tmp_path / "exons.bed"
+    # exon / intron / exon over the + region: the donor 94060 and the acceptor 94081 lie in it
+    annotation.write_text("chr10\t94030\t94060\texonA\t0\t+\n"
+                          "chr10\t94060\t94080\tintron1\t0\t+\n"
+                          "chr10\t94080\t94200\texonB\t0\t+\n")
+    out = tmp_path / "run"
+    assert main(["ig", "--fasta", FASTA, "--regions", bed, "--model", scripted, "--target", "1",
+                 "--steps", "8", "--annotation", str(annotation), "--output-dir", str(out),
+                 "--quiet"]) == 0
+    report = _report(out / "report.html")
+    assert len(report.images) == 4 and all(s.startswith("data:image/png;base64,")
+                                           for s in report.images)
+    rows = _rows(out / "regions.tsv")
+    for row in rows:  # every regions.tsv value is in the report's table
+        for column in ("name", "start", "end", "strand"):
+            assert row[column] in report.cells
+    for setting in ("--annotation", str(annotation), "--steps", scripted, "torch", "numpy"):
+        assert setting in report.cells
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    assert figures == ["01_fwd_baselines.png", "01_fwd_logo.png", "02_rev_baselines.png",
+                       "02_rev_logo.png"]
+    assert all((out / "figures" / f).stat().st_size > 5000 for f in figures)
+    assert main(["ig", "--fasta", FASTA, "--regions", bed, "--model", scripted,
+                 "--annotation", str(tmp_path / "missing.bed"), "--output-dir",
+                 str(tmp_path / "o2"), "--quiet"]) == 2
+
+
+def test_ig_annotation_gives_sites_in_genome_coordinates():
+    from captum_genomics.cli.ig import _features_in
+
+    exons = [Interval("chr10", 94901, 95050, "-", "ex1"), Interval("chr10", 95081, 95300, "-",
+                                                                   "ex2")]
+    intervals, sites = _features_in(Interval("chr10", 95001, 95120, "-"), exons)
+    assert [(i.start, i.end) for i in intervals] == [(95001, 95050), (95081, 95120)]
+    # minus strand: the acceptor is an exon's high end, the donor its low end
+    assert sites == [(95050, "acceptor"), (95081, "donor")]
+
+
+def test_ig_report_is_capped(tmp_path, scripted):
+    out = tmp_path / "out"
+    sequences = [a for i in range(12) for a in ("--sequence", "ACGTTGCA" * (i + 1))]
+    assert main(["ig", *sequences, "--model", scripted, "--target", "0", "--steps", "4",
+                 "--output-dir", str(out), "--quiet"]) == 0
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert len(_report(out / "report.html").images) == 2 * 10
+    assert "Figures show the first 10 of 12 regions" in text
+    assert "sequence12" in text  # the table still lists every region
+    assert len(list((out / "figures").iterdir())) == 20
 
 
 def test_a_bad_output_dir_fails_before_any_work(tmp_path, bed, factory, capsys):

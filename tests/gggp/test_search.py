@@ -93,6 +93,8 @@ def test_generation_zero_rule_and_log(reference, make_scorer):
     prov = result.provenance()
     assert prov["seed"] == 0 and prov["scorer"] == "pwm"
     assert prov["settings"]["max_generations"] == 4
+    assert prov["quality_trace"] == {"evaluations": [r["evaluations"] for r in result.log],
+                                     "quality": [r["quality"] for r in result.log]}
 
 
 def test_gggp_beats_random_at_equal_budget(reference, make_scorer):
