@@ -15,11 +15,15 @@ from captum_genomics.cli import main
 from captum_genomics.dna.annotations import Interval
 from tests.support import ReportParser, needs_spliceai
 
+# TorchScript is a model format the issue asks for; torch 2.13 deprecates its API.
+pytestmark = pytest.mark.filterwarnings(
+    r"ignore:`torch\.jit\.\w+` is deprecated:DeprecationWarning")
+
 FASTA = str(example_fasta_path())
 # chr10:94001-94100 (+) and chr10:95001-95120 (-): sequence, not N, in GRCh37.
 BED = "chr10\t94000\t94100\tfwd\t0\t+\nchr10\t95000\t95120\trev\t0\t-\n"
 
-FACTORY_MODULE = '''
+FACTORY_MODULE = r'''
 import pathlib
 import torch
 
