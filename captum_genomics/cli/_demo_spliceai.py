@@ -83,11 +83,14 @@ def run_spliceai_part(members=(1,), n_steps: int = 20, evaluations: int = 100,
     total = float(scores.sum())
     gap = float(delta.abs().max())
     width = sum(hi - lo + 1 for lo, hi in ACCEPTOR_REGIONS.values())
+    relative = gap / max(abs(total), 1e-12)
+    verdict = ("within the 1% rule of thumb" if relative <= 0.01 else
+               "a quick look; use more steps for conclusions")
     part.lines.append(
         f"SpliceAI IG on the TUBB8 acceptor chr10:{acceptor} (members {list(members)}, "
         f"{n_steps} steps, {seconds:.0f} s): attributions sum to {total:+.3f}, completeness "
-        f"delta {gap:.1e} ({100 * gap / max(abs(total), 1e-12):.0f}% of that: a quick look; "
-        "use more steps for conclusions). Share of the |attribution| mass: "
+        f"delta {gap:.1e} ({100 * relative:.1f}% of that: {verdict}). Share of the "
+        "|attribution| mass: "
         + ", ".join(f"{name} {100 * s:.0f}%" for name, s in shares.items())
         + f"; these {width} nt ({100 * width / scores.size:.1f}% of the input) hold "
         f"{100 * sum(shares.values()):.0f}%.")

@@ -42,11 +42,11 @@ DELTA_EXPLANATION = (
 
 @renamed_arguments(progress="show_progress")
 def demo(
-    n_sequences: int = 1000,
+    n_sequences: int = 2000,
     epochs: int = 4,
-    n_explain: int = 20,
-    n_shuffles: int = 5,
-    gggp_samples: int = 200,
+    n_explain: int = 50,
+    n_shuffles: int = 10,
+    gggp_samples: int = 400,
     seed: int = 0,
     output: str | None = None,
     show_progress: bool = True,
@@ -54,8 +54,8 @@ def demo(
     force: bool = False,
     spliceai: bool = True,
     spliceai_members: tuple[int, ...] = (1,),
-    spliceai_steps: int = 20,
-    spliceai_evaluations: int = 100,
+    spliceai_steps: int = 64,
+    spliceai_evaluations: int = 300,
 ) -> dict:
     """Train a small CNN on planted-motif data and explain it with IG and GGGP.
 
