@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from captum_genomics._atomic import atomic_open
 from captum_genomics._validate import check_int, check_positive_number
+from captum_genomics.aggregate import interval_scores
 from captum_genomics.attr.baselines import BASELINE_NAMES
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
 from captum_genomics.cli._common import (
@@ -60,6 +61,8 @@ SPLICEAI_TARGETS = {"acceptor": 1, "donor": 2}
 #: Columns of ``regions.tsv``.
 SUMMARY_COLUMNS = ("chrom", "start", "end", "strand", "name", "baseline", "model_score",
                    "attribution_sum", "input_attribution_sum", "max_abs_delta")
+INTERVAL_COLUMNS = ("region", "baseline", "chrom", "start", "end", "name", "n_positions",
+                    "attribution_sum", "attribution_mean", "rank_in_region")
 
 _REGION_STRAND = re.compile(r"^(?P<region>.+?)(?::(?P<strand>[+-]))?$")
 _FACTORY = re.compile(r"^(?P<module>[A-Za-z_][\w.]*):(?P<function>[A-Za-z_]\w*)$")
@@ -446,7 +449,9 @@ def write_outputs(run: Run) -> list[Path]:
     Per baseline ``ig_<baseline>.bw`` and ``ig_<baseline>.bedgraph`` (per-base attribution
     sums in genome coordinates) and ``modisco/<baseline>_ohe.npz`` / ``_shap.npz`` (one-hot
     inputs and hypothetical contributions of the regions, model orientation); then
-    ``regions.tsv`` (one row per region and baseline) and ``attributions.npz`` (every array:
+    ``regions.tsv`` (one row per region and baseline), with ``--annotation`` also
+    ``intervals.tsv`` (each feature's attribution sum, mean and rank within each region it
+    overlaps, per baseline), and ``attributions.npz`` (every array:
     ``one_hot_<i>``, ``<baseline>_<i>``, ``<baseline>_hypothetical_<i>``, each (4, L_input)
     in model orientation, flanks included, with the region columns and ``flank``); then
     ``report.html`` and its figures as PNG in ``figures/`` (see :func:`write_report`).
@@ -472,10 +477,36 @@ def write_outputs(run: Run) -> list[Path]:
                 plan.regions, run.tracks(baseline), result.attributions, result.score,
                 result.delta)]
     write_table(out / "regions.tsv", rows, SUMMARY_COLUMNS)
+    written.append(out / "regions.tsv")
+    if plan.annotation:
+        write_table(out / "intervals.tsv", _interval_rows(run), INTERVAL_COLUMNS)
+        written.append(out / "intervals.tsv")
     _write_arrays(run, out / "attributions.npz")
     figures = write_report(run, rows)
-    return [*written, out / "regions.tsv", out / "attributions.npz", out / "report.html",
-            *figures]
+    return [*written, out / "attributions.npz", out / "report.html", *figures]
+
+
+def _interval_rows(run: Run) -> list[tuple]:
+    """``intervals.tsv``: each ``--annotation`` feature's attribution over each region it
+    overlaps (clipped to the region), per baseline: sum, mean, and rank within the region."""
+    rows = []
+    for baseline in run.plan.baselines:
+        for track in run.tracks(baseline):
+            features = [f for f in run.plan.annotation if f.chrom == track.chrom
+                        and f.start <= track.end and f.end >= track.start]
+            if not features:
+                continue
+            values = track.genome_values()
+            sums = interval_scores(values, features, offset=track.start, reduce="sum",
+                                   chrom=track.chrom)
+            means = interval_scores(values, features, offset=track.start, reduce="mean",
+                                    chrom=track.chrom)
+            rows += [(track.name, baseline, chrom, int(start), int(end), name, int(n),
+                      float(total), float(mean), int(rank))
+                     for chrom, start, end, name, n, total, mean, rank in zip(
+                         sums.chrom, sums.start, sums.end, sums.name, sums.n_positions,
+                         sums.score, means.score, sums.rank)]
+    return rows
 
 
 LOGO_WIDTH = 60  # bases in a report's logo

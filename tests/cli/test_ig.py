@@ -147,6 +147,17 @@ def test_ig_report_shows_figures_tables_and_settings(tmp_path, scripted, bed):
     assert figures == ["01_fwd_baselines.png", "01_fwd_logo.png", "02_rev_baselines.png",
                        "02_rev_logo.png"]
     assert all((out / "figures" / f).stat().st_size > 5000 for f in figures)
+    # intervals.tsv: each feature's sum over the bases it shares with the region, as in the
+    # bigWig (the + region is chr10:94001-94100; exonB is clipped to 94081-94100)
+    intervals = {row["name"]: row for row in _rows(out / "intervals.tsv")}
+    assert set(intervals) == {"exonA", "intron1", "exonB"}
+    bw = pytest.importorskip("pyBigWig").open(str(out / "ig_uniform.bw"))
+    for name, (first, last) in {"exonA": (94031, 94060), "intron1": (94061, 94080),
+                                "exonB": (94081, 94100)}.items():
+        expected = float(np.sum(bw.values("chr10", first - 1, last)))
+        assert float(intervals[name]["attribution_sum"]) == pytest.approx(expected, rel=1e-5)
+        assert int(intervals[name]["n_positions"]) == last - first + 1
+    bw.close()
     assert main(["ig", "--fasta", FASTA, "--regions", bed, "--model", scripted,
                  "--annotation", str(tmp_path / "missing.bed"), "--output-dir",
                  str(tmp_path / "o2"), "--quiet"]) == 2
