@@ -1,5 +1,12 @@
 """Atomic file output: a crash never leaves a half-written result that looks whole.
 
+Each result is written to a temporary file beside its destination, named
+``<destination name>.<random hex>`` + :data:`TEMP_SUFFIX` (visible, not hidden), then renamed
+over the destination. The temporary file is removed whenever the writing block raises, a
+``KeyboardInterrupt`` included; only a process killed outright (``SIGKILL``, power loss) can
+leave one behind, and ``find DIR -name '*.captum-genomics-tmp'`` lists them for removal. The
+destination itself is never half-written.
+
 Also the one TSV writer (:func:`write_table`), public as :func:`captum_genomics.export.write_table`.
 """
 
@@ -13,6 +20,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import IO
 
 import numpy as np
+
+#: Suffix of every temporary file written beside a destination (see the module docstring).
+TEMP_SUFFIX = ".captum-genomics-tmp"
 
 
 @contextlib.contextmanager
@@ -29,8 +39,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
     Yields
     ------
     str
-        A path not yet existing in the same directory. When the block raises, whatever was
-        written there is removed and ``path`` is left as it was.
+        A path not yet existing in the same directory, ending in :data:`TEMP_SUFFIX`. When
+        the block raises (any exception, ``KeyboardInterrupt`` included), whatever was written
+        there is removed and ``path`` is left as it was.
 
     Raises
     ------
@@ -41,7 +52,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot write {path}: directory {directory} does not exist")
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    tmp = os.path.join(directory, f"{os.path.basename(path)}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
     try:
         yield tmp
         os.replace(tmp, path)
@@ -68,8 +79,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w",
     Yields
     ------
     file object
-        Write the whole result to it. When the block raises, the temporary file
-        is removed and ``path`` is left as it was.
+        Write the whole result to it. When the block raises (``KeyboardInterrupt``
+        included), the temporary file is removed and ``path`` is left as it was.
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open writes whole files: mode must be 'w' or 'wb', not {mode!r}")

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from captum_genomics._atomic import atomic_open
+from captum_genomics._atomic import TEMP_SUFFIX, atomic_open, atomic_path
 
 
 def test_writes_whole_file(tmp_path):
@@ -25,6 +25,32 @@ def test_crash_keeps_previous_content_and_no_temp_file(tmp_path):
         raise RuntimeError("crash mid-write")
     assert target.read_text() == "old\n"
     assert os.listdir(tmp_path) == ["out.tsv"]
+
+
+@pytest.mark.parametrize("opener", ["atomic_open", "atomic_path"])
+def test_keyboard_interrupt_midway_leaves_no_temp_file(tmp_path, opener):
+    target = tmp_path / "out.tsv"
+    target.write_text("old\n")
+    seen = []
+    with pytest.raises(KeyboardInterrupt):
+        if opener == "atomic_open":
+            with atomic_open(target) as handle:
+                handle.write("partial")
+                handle.flush()
+                seen.extend(os.listdir(tmp_path))
+                raise KeyboardInterrupt
+        else:
+            with atomic_path(target) as tmp:
+                with open(tmp, "w") as handle:  # a writer that opens the path itself
+                    handle.write("partial")
+                seen.extend(os.listdir(tmp_path))
+                raise KeyboardInterrupt
+    assert target.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["out.tsv"]
+    temp = [name for name in seen if name != "out.tsv"]
+    assert len(temp) == 1
+    assert temp[0].startswith("out.tsv.") and temp[0].endswith(TEMP_SUFFIX)
+    assert TEMP_SUFFIX == ".captum-genomics-tmp"
 
 
 def test_binary_and_bad_arguments(tmp_path):
