@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -499,6 +501,51 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
 
     fit = renamed(fit_surrogate, "GGGPPerturbationExplainer.fit")
 
+    def _unmoved_fit(self, dataset: LocalDataset, index: int) -> surrogates.SurrogateFit:
+        """Warn that sequence ``index`` of the batch gets zero attributions (its local dataset
+        is too small to fit a surrogate), saying why, and return the empty fit standing for it."""
+        provenance = dataset.provenance
+        settings = provenance.get("settings", {})
+        low, high = settings.get("score_range", (math.nan, math.nan))
+        original = provenance.get("original_score", math.nan)
+        evaluations = provenance.get("evaluations")
+        if not low <= original <= high:
+            reason = (
+                f"the model's score of the unedited sequence, {original:.4g}, lies outside "
+                f"settings.score_range [{low:g}, {high:g}] and the archive keeps only scores "
+                "inside it; set score_range to the range of the model's output (logits are "
+                "not probabilities)"
+            )
+        elif provenance.get("stop_reason") == "time":
+            reason = (
+                f"the time budget (settings.max_time={settings.get('max_time')}) ran out after "
+                f"{evaluations} evaluations; raise max_time"
+            )
+        else:
+            reason = (
+                f"the model's score ({original:.4g}) hardly moved under the {evaluations} "
+                "evaluations tried, or moved outside settings.score_range "
+                f"[{low:g}, {high:g}] (generation 0 keeps only edits that move it by "
+                f"initial_min_delta={settings.get('initial_min_delta')}): a saturated model? "
+                "Raise n_samples, lower initial_min_delta, or widen score_range"
+            )
+        warnings.warn(
+            f"GGGP: sequence {index} of the batch gets zero attributions: its local dataset "
+            f"holds {len(dataset)} row(s), too few to fit a surrogate, because {reason}",
+            UserWarning,
+            stacklevel=4,  # the caller of attribute (above Captum's log_usage wrapper)
+        )
+        kinds = tuple(self.grammar.kind_names) if self.by_kind else None
+        return surrogates.SurrogateFit(
+            model=None,
+            spec=surrogates.FeatureSpec(
+                len(dataset.reference), self.feature_width, kinds, np.zeros(0, np.int64)
+            ),
+            effects=np.zeros(0),
+            fidelity={"r2": math.nan, "spearman": math.nan, "n_train": len(dataset),
+                      "n_test": 0},
+        )
+
     @log_usage()
     def attribute(
         self,
@@ -552,6 +599,16 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         torch.Tensor or (torch.Tensor, list of SurrogateFit)
             Attributions shaped like ``inputs`` (or ``(N, L)``), same dtype and device, on
             the channels of the bases read; a 1-tuple of them for a 1-tuple ``inputs``.
+
+        Warns
+        -----
+        UserWarning
+            For each sequence whose local dataset holds fewer than 2 rows (the model's score
+            hardly moved under the edits tried, as for a saturated model): that sequence gets
+            zero attributions, and its ``SurrogateFit`` has ``model=None``, no features and NaN
+            fidelity. The warning names the sequence, the evaluations spent and why the search
+            stopped; raise ``n_samples`` or lower ``settings.initial_min_delta`` to explain it.
+            The other sequences of the batch are explained as usual.
         """
         if scorer is not None:
             warn_deprecated(
@@ -580,7 +637,10 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
                 perturbations_per_eval,
                 show_progress,
             )
-            fit = self.fit_surrogate(dataset, seed=seed)
+            if len(dataset) < 2:
+                fit = self._unmoved_fit(dataset, i)
+            else:
+                fit = self.fit_surrogate(dataset, seed=seed)
             fits.append(fit)
             maps.append(torch.as_tensor(fit.per_position(), dtype=x.dtype, device=x.device))
         per_base = torch.stack(maps)

@@ -349,7 +349,9 @@ class SearchResult:
     elapsed : float
         Wall time in seconds.
     stop_reason : str
-        ``"evaluations"``, ``"time"``, ``"generations"``, ``"archive"`` or ``"stalled"``.
+        ``"evaluations"``, ``"time"``, ``"generations"``, ``"archive"``, ``"stalled"``, or
+        ``"error"`` (the scorer raised: the result of an interrupted search, see
+        :func:`search`).
     settings : SearchSettings
         Settings used.
     seed : int or None
@@ -499,6 +501,16 @@ def search(
     Returns
     -------
     SearchResult
+
+    Raises
+    ------
+    Exception
+        Whatever the scorer raises, unchanged in type, after the scoring of the reference.
+        Nothing evaluated is lost: the scores received before the error (those of the failing
+        generation included) are archived, and the exception carries the result so far as its
+        ``partial`` attribute (a :class:`SearchResult` with ``stop_reason="error"``; recover
+        the rows with ``LocalDataset.from_search(err.partial)``). An error while scoring the
+        reference itself is raised as it is, without ``partial`` (nothing was evaluated).
     """
     if settings is None:
         raise ValueError(
@@ -532,6 +544,7 @@ def search(
     log: list[dict[str, float]] = []
     generation = 0
     idle = 0
+    failure: Exception | None = None
     population = random_population(space, settings.population_size, rng)
     while True:
         stop = _stop_reason(settings, evaluator, archive, generation, deadline, idle)
@@ -541,7 +554,11 @@ def search(
         left = None
         if settings.max_evaluations is not None:
             left = settings.max_evaluations - evaluator.evaluations
-        scores, keys, scored = evaluator(population, left, deadline)
+        try:
+            scores, keys, scored = evaluator(population, left, deadline)
+        except Exception as err:  # keep what was scored: archive it, then re-raise with it
+            failure = err
+            scores, keys, scored = evaluator(population, 0)
         if not scored.all():  # a budget ran out inside this generation: keep the scored part
             population = population.take(scored)
             scores = scores[scored]
@@ -573,10 +590,13 @@ def search(
         )
         bar.set_postfix(archive=len(archive), quality=f"{quality.quality:.3f}", refresh=False)
         generation += 1
+        if failure is not None:
+            stop = "error"
+            break
         if _stop_reason(settings, evaluator, archive, generation, deadline, idle) is None:
             population = next_generation(space, population, fitness, settings, rng)
     bar.close()
-    return SearchResult(
+    result = SearchResult(
         archive=archive,
         space=space,
         original_score=original_score,
@@ -592,6 +612,17 @@ def search(
             getattr(scorer, "name", None) or getattr(scorer, "__name__", type(scorer).__name__)
         ),
     )
+    if failure is not None:
+        failure.partial = result
+        note = (
+            f"the GGGP search kept its {result.evaluations} evaluations made before this error: "
+            f"the {len(archive)} archived are in this exception's .partial (a SearchResult; "
+            "LocalDataset.from_search(err.partial) makes them a local dataset)"
+        )
+        if hasattr(failure, "add_note"):  # Python 3.11+
+            failure.add_note(note)
+        raise failure
+    return result
 
 
 def _stop_reason(

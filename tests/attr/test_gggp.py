@@ -347,3 +347,53 @@ def test_help_of_init_shows_our_parameters_not_captums():
     for name in ("forward_func", "interpretable_model", "feature_width", "scorer", "n_value"):
         assert f"    {name} :" in text or f"\n{name} :" in text
     assert "Parameters\n" in text and "Args:" not in text
+
+
+class _SaturatedForOne(torch.nn.Module):
+    """MotifNet's outputs times ``scale`` plus ``offset``, per sequence (``scale`` 0: constant)."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = MotifNet()
+
+    def forward(self, x, scale, offset):
+        return self.net(x) * scale.reshape(-1, 1) + offset.reshape(-1, 1)
+
+
+@pytest.mark.parametrize(
+    ("offset", "settings", "reason"),
+    [
+        # a saturated logit: constant and outside the score range [0, 1]
+        (-3.0, SearchSettings(max_evaluations=1500, population_size=300), "outside settings"),
+        # constant inside the range, and only generation 0 (which wants a move) is searched
+        (0.5, SearchSettings(max_generations=1, population_size=300, initial_min_delta=1e-3),
+         "hardly moved"),
+    ],
+)
+def test_a_sequence_whose_score_never_moves_gets_zero_attributions_and_a_warning(
+    inputs, attributed, offset, settings, reason
+):
+    pair = torch.cat([inputs, inputs])
+    args = (torch.tensor([1.0, 0.0]), torch.tensor([0.0, offset]))
+    explainer = GGGPPerturbationExplainer(_SaturatedForOne(), grammar=GRAMMAR, settings=settings)
+    with pytest.warns(UserWarning, match=r"sequence 1 of the batch gets zero attributions") as rec:
+        attr, fits = explainer.attribute(
+            pair, target=0, additional_forward_args=args, return_surrogate=True
+        )
+    [warning] = [w for w in rec if "zero attributions" in str(w.message)]
+    assert warning.filename == __file__  # points at the caller
+    message = str(warning.message)
+    assert reason in message and "holds 0 row(s)" in message
+    assert (attr[1] == 0).all() and attr.shape == pair.shape
+    assert fits[1].model is None and np.isnan(fits[1].fidelity["spearman"])
+    assert (fits[1].per_position() == np.zeros(200)).all()
+    assert fits[0].model is not None and (attr[0] != 0).any()
+    if settings.max_evaluations == 1500:  # sequence 0 is explained as on its own
+        torch.testing.assert_close(attr[:1], attributed[0])
+    with pytest.warns(UserWarning, match="sequence 0 of the batch gets zero attributions"):
+        locus, fits = GGGPPerturbationExplainer(
+            _SaturatedForOne(), grammar=GRAMMAR, settings=settings, by_kind=True
+        ).attribute(pair[1:], target=0, additional_forward_args=(args[0][1:], args[1][1:]),
+                    aggregate="sum", return_surrogate=True)
+    assert locus.shape == (1, 200) and (locus == 0).all()
+    assert fits[0].per_kind().shape == (len(GRAMMAR.kind_names), 200)

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from captum_genomics.gggp.archive import archive_quality
+from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar
 from captum_genomics.gggp.population import format_phenotypes
 from captum_genomics.gggp.search import Evaluator, SearchSettings, search
@@ -193,3 +194,47 @@ def test_show_progress_and_its_old_name(reference, make_scorer, capsys):
     with pytest.warns(DeprecationWarning, match=r"progress=.*progress_bar="):
         evaluator = Evaluator(space, make_scorer(), progress=None)
     assert evaluator.progress_bar is None
+
+
+class _FailingScorer:
+    """Scores like ``inner`` for ``calls`` calls, then raises (a model failing midway)."""
+
+    name = "failing"
+
+    def __init__(self, inner, calls):
+        self.inner, self.calls_left = inner, calls
+
+    def __call__(self, batch):
+        if self.calls_left == 0:
+            raise RuntimeError("CUDA out of memory")
+        self.calls_left -= 1
+        return self.inner(batch)
+
+
+def test_a_scorer_failing_midway_keeps_every_evaluation_made(reference, make_scorer):
+    # population 60 in batches of 16: the reference and generation 0 take 5 calls (61
+    # evaluations); the 8th call fails inside generation 1, after 61 + 2 * 16 = 93
+    scorer = _FailingScorer(make_scorer(), calls=7)
+    with pytest.raises(RuntimeError, match="out of memory") as caught:
+        run(reference, scorer, max_evaluations=1000, batch_size=16)
+    partial = caught.value.partial
+    assert partial.stop_reason == "error" and partial.evaluations == 93
+    assert partial.generations == 2 and len(partial.log) == 2
+    assert any(".partial" in note for note in getattr(caught.value, "__notes__", [".partial"]))
+    # exactly what a search given a budget of those 93 evaluations archives
+    budget = run(reference, make_scorer(), max_evaluations=93, batch_size=16)
+    assert budget.evaluations == 93 and len(budget.archive) > 0
+    for got, want in zip(partial.archive.entries(), budget.archive.entries()):
+        if isinstance(want, np.ndarray):
+            np.testing.assert_array_equal(got, want)
+        else:
+            assert got.equals(want)
+    dataset = LocalDataset.from_search(partial)
+    assert len(dataset) == len(budget.archive)
+    assert dataset.provenance["stop_reason"] == "error"
+
+
+def test_a_scorer_failing_on_the_reference_raises_as_it_is(reference, make_scorer):
+    with pytest.raises(RuntimeError, match="out of memory") as caught:
+        run(reference, _FailingScorer(make_scorer(), calls=0), max_evaluations=100)
+    assert not hasattr(caught.value, "partial")
