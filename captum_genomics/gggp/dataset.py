@@ -130,8 +130,21 @@ class LocalDataset:
         The file starts with ``#`` lines holding the format tag, the number of rows (so that a
         truncated copy is detected on reading), the provenance (JSON) and the reference, then a
         header row ``phenotype sequence score generation fitness``.  Floats are written with
-        ``repr`` so they read back bit for bit.
+        ``repr`` so they read back bit for bit. Text in the provenance (a model name holding
+        a tab or line break, say) is JSON-escaped, so it reads back as it was.
+
+        Raises
+        ------
+        ValueError
+            If the reference, a phenotype or a sequence holds a tab or line break (none of
+            them can: they are DNA letters and grammar phenotypes); nothing is written then,
+            so every file written reads back.
         """
+        if any(ch in self.reference for ch in "\t\r\n"):
+            raise ValueError(
+                f"cannot write the dataset to {os.fspath(path)}: its reference holds a tab or "
+                "line break, which is no DNA letter; nothing was written"
+            )
         preamble = (
             _MAGIC,
             f"#rows\t{len(self)}",

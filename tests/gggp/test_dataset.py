@@ -107,3 +107,25 @@ def test_corrupt_files_are_refused_with_the_reason(result, tmp_path):
         bad.write_text(text)
         with pytest.raises(ValueError, match=message):
             LocalDataset.from_tsv(bad)
+
+
+def test_tsv_round_trips_text_with_tabs_and_line_breaks(tmp_path):
+    odd = "model\twith a tab\nand a line break\r\n"
+    data = LocalDataset("ACGT", ["SNV:1:A"], ["AAGT"], [0.5], [0], [0.25],
+                        {"model": odd, odd: [odd]})
+    path = tmp_path / "d.tsv"
+    data.to_tsv(path)
+    back = LocalDataset.from_tsv(path)
+    assert back.provenance == {"model": odd, odd: [odd]}
+    assert back.reference == "ACGT" and back.sequences == ["AAGT"]
+
+
+@pytest.mark.parametrize("field", ["reference", "phenotypes", "sequences"])
+@pytest.mark.parametrize("odd", ["\t", "\n", "\r"])
+def test_tsv_refuses_to_write_what_it_could_not_read_back(tmp_path, field, odd):
+    values = {"reference": "ACGT", "phenotypes": ["SNV:1:A"], "sequences": ["AAGT"]}
+    values[field] = "AC" + odd + "GT" if field == "reference" else ["AA" + odd + "GT"]
+    data = LocalDataset(scores=[0.5], generation=[0], fitness=[0.25], **values)
+    with pytest.raises(ValueError, match="tab or line break"):
+        data.to_tsv(tmp_path / "d.tsv")
+    assert os.listdir(tmp_path) == []
