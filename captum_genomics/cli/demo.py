@@ -23,6 +23,7 @@ from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
 from captum_genomics.cli._common import check_output_dir, check_output_file, run_command
 from captum_genomics.cli._demo_spliceai import INSTALL, run_spliceai_part, spliceai_installed
 from captum_genomics.dna.codec import decode
+from captum_genomics.gggp.search import SearchSettings
 from captum_genomics.metrics import avg_match_percent, motif_recovery
 from captum_genomics.models.deepg import DeepGCNN
 from captum_genomics.models.train import balanced_accuracy, predict, train_model
@@ -157,7 +158,14 @@ def demo(
     dataset = None
     if gggp_samples:
         start = time.perf_counter()
-        explainer = GGGPPerturbationExplainer(model, feature_width=GGGP_WINDOW)
+        # GGGP bins scores over a range: the motif logit's range over the held-out sequences
+        # (the default [0, 1] suits probabilities; logits outside it would not be archived)
+        with torch.no_grad():
+            logits = model(x_val)[:, 1]
+        settings = SearchSettings(max_evaluations=gggp_samples,
+                                  score_range=(float(logits.min()), float(logits.max())))
+        explainer = GGGPPerturbationExplainer(model, settings=settings,
+                                              feature_width=GGGP_WINDOW)
         attr, fits = explainer.attribute(x, target=1, seed=seed, n_samples=gggp_samples,
                                          return_surrogate=True)
         seconds = time.perf_counter() - start
