@@ -25,7 +25,7 @@ from captum_genomics.dna.codec import LOWERCASE_POLICIES, _reverse_complement_te
 
 __all__ = ["one_hot_region", "read_region"]
 
-_REGION_RE = re.compile(r"^(?P<chrom>.+):(?P<start>[\d,]+)-(?P<end>[\d,]+)$")
+_REGION_RE = re.compile(r"^(?P<chrom>.+):(?P<start>[\d,]*\d[\d,]*)-(?P<end>[\d,]*\d[\d,]*)$")
 _TEMP_INDEX_DIRS: dict[tuple[str, int, int], str] = {}
 
 
