@@ -196,3 +196,32 @@ def test_one_hot_on_random_text(text, n_policy, unknown):
     assert tuple(x.shape) == (1, 4, len(text))
     sums = x.sum(dim=1).numpy()
     assert np.all((np.isclose(sums, 1.0)) | (np.isclose(sums, 0.0)))
+
+
+def _load_spliceai(path):
+    from captum_genomics.models.spliceai_weights import load_spliceai
+
+    return load_spliceai(path)
+
+
+def _load_spliceai_h5(path):
+    from captum_genomics.models.spliceai_weights import load_spliceai_h5
+
+    return load_spliceai_h5(path)
+
+
+def _load_keras_deepg(path):
+    from captum_genomics.models.deepg_keras import load_keras_deepg
+
+    return load_keras_deepg(path)
+
+
+@pytest.mark.parametrize("load, kind", [
+    (lambda path: read_region(path, "chr1:1-2"), "FASTA"),
+    (_load_spliceai, "weight"),
+    (_load_spliceai_h5, "weight"),
+    (_load_keras_deepg, "Keras model"),
+])
+def test_loaders_say_a_directory_is_a_directory(tmp_path, load, kind):
+    with pytest.raises(ValueError, match=f"{tmp_path} is a directory, not a {kind} file"):
+        load(tmp_path)
