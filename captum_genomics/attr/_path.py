@@ -544,17 +544,17 @@ def windowed_score(
     if lo > hi:
         raise ValueError(f"receptive_field (lo, hi) needs lo <= hi, got ({lo}, {hi})")
     first, last = max(0, start + lo), min(length, stop + hi)
+    if first >= last:
+        raise ValueError(
+            f"output_window ({start}, {stop}) with receptive_field ({lo}, {hi}) reads no input "
+            f"position of 0..{length - 1}"
+        )
     if stop - 1 + lo >= length:
         raise ValueError(
             f"output_window ({start}, {stop}) reaches past the input: output position "
             f"{stop - 1} reads inputs from {stop - 1 + lo} on (receptive_field ({lo}, {hi})), "
             f"but the input has length {length}; end the window at or before "
             f"{length - lo} (stop is exclusive)"
-        )
-    if first >= last:
-        raise ValueError(
-            f"output_window ({start}, {stop}) with receptive_field ({lo}, {hi}) reads no input "
-            f"position of 0..{length - 1}"
         )
     axis = -1 if layout == "NCL" else 1
     score = WindowedScore(forward_func, start - first, stop - first, axis, last - first)
