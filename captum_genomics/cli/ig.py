@@ -22,7 +22,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from captum_genomics._atomic import atomic_open
-from captum_genomics._validate import check_int, check_positive_number
+from captum_genomics._validate import check_positive_number
 from captum_genomics.aggregate import interval_scores
 from captum_genomics.attr.baselines import BASELINE_NAMES
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
@@ -263,10 +263,6 @@ def load_model(spec: str, device: torch.device) -> nn.Module:
 
 
 def _check_settings(args) -> tuple[torch.device, list[str]]:
-    for name in ("steps", "n_shuffles", "batch_size"):
-        check_int(getattr(args, name), f"--{name.replace('_', '-')}")
-    if args.threads is not None:
-        check_int(args.threads, "--threads")
     if args.completeness_tol is not None:
         check_positive_number(args.completeness_tol, "--completeness-tol")
     device = check_device(args.device)

@@ -16,8 +16,10 @@ from captum_genomics.cli._common import non_negative_int, positive_int
     (["demo", "--seed", "-1"], "argument --seed: -1 is not a non-negative integer"),
     (["demo", "--spliceai-members", "1", "-2"], "-2 is not a positive integer"),
     (["ig", "--steps", "-1"], "argument --steps: -1 is not a positive integer"),
+    (["ig", "--steps", "0"], "argument --steps: 0 is not a positive integer"),
     (["ig", "--batch-size", "x"], "argument --batch-size: 'x' is not an integer"),
     (["gggp", "--evaluations", "-3"], "argument --evaluations: -3 is not a positive integer"),
+    (["gggp", "--evaluations", "0"], "argument --evaluations: 0 is not a positive integer"),
     (["gggp", "--max-distance", "-10"], "-10 is not a non-negative integer"),
 ])
 def test_negative_sizes_are_usage_errors(argv, message, capsys):
