@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -543,10 +544,17 @@ def windowed_score(
     if lo > hi:
         raise ValueError(f"receptive_field (lo, hi) needs lo <= hi, got ({lo}, {hi})")
     first, last = max(0, start + lo), min(length, stop + hi)
-    if first >= last or stop - 1 + lo >= length:
+    if first >= last:
         raise ValueError(
             f"output_window ({start}, {stop}) with receptive_field ({lo}, {hi}) reads no input "
             f"position of 0..{length - 1}"
+        )
+    if stop - 1 + lo >= length:
+        raise ValueError(
+            f"output_window ({start}, {stop}) reaches past the input: output position "
+            f"{stop - 1} reads inputs from {stop - 1 + lo} on (receptive_field ({lo}, {hi})), "
+            f"but the input has length {length}; end the window at or before "
+            f"{length - lo} (stop is exclusive)"
         )
     axis = -1 if layout == "NCL" else 1
     score = WindowedScore(forward_func, start - first, stop - first, axis, last - first)
@@ -577,15 +585,44 @@ def outer_sequentials(root: nn.Module) -> list[nn.Sequential]:
     return [module for _, module in found]
 
 
+def module_of(forward_func: Any) -> nn.Module | None:
+    """The module ``forward_func`` is, or whose bound method it is; None otherwise."""
+    root = forward_func if isinstance(forward_func, nn.Module) else getattr(
+        forward_func, "__self__", None)
+    return root if isinstance(root, nn.Module) else None
+
+
+def check_input_dtype(forward_func: Any, inputs: torch.Tensor) -> None:
+    """Refuse floating inputs whose dtype differs from the model's floating parameters.
+
+    Raises
+    ------
+    TypeError
+        Naming both dtypes and the two fixes (cast the inputs, or the model). Nothing is
+        checked when ``forward_func`` is not a module (or a bound method of one), or has no
+        floating parameter or buffer.
+    """
+    module = module_of(forward_func)
+    if module is None or not inputs.is_floating_point():
+        return
+    tensors = itertools.chain(module.parameters(), module.buffers())
+    model_dtype = next((t.dtype for t in tensors if t.is_floating_point()), None)
+    if model_dtype is not None and model_dtype != inputs.dtype:
+        raise TypeError(
+            f"inputs are {inputs.dtype} but the model's parameters are {model_dtype}; cast "
+            f"one to the other first, e.g. inputs.to({model_dtype}) or "
+            f"model.to({inputs.dtype}) (inputs are not cast silently)"
+        )
+
+
 @contextlib.contextmanager
 def checkpointed(forward_func: Any, segments: int | None) -> Iterator[None]:
     """Temporarily run the outermost Sequentials of ``forward_func`` as checkpointed segments."""
     if segments is None:
         yield
         return
-    root = forward_func if isinstance(forward_func, nn.Module) else getattr(
-        forward_func, "__self__", None)
-    bodies = outer_sequentials(root) if isinstance(root, nn.Module) else []
+    root = module_of(forward_func)
+    bodies = outer_sequentials(root) if root is not None else []
     if not bodies:
         raise ValueError(
             "checkpoint_segments needs forward_func to be a torch.nn.Module (or a bound "

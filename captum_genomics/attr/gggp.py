@@ -92,6 +92,12 @@ class ForwardScorer:
         Of the one-hot batches.
     name : str, optional
         Recorded in the provenance.
+
+    Raises
+    ------
+    TypeError
+        When called, if ``forward_func`` returns anything but a ``torch.Tensor`` (a numpy
+        array, say); the message gives the wrapper to use.
     """
 
     def __init__(
@@ -119,6 +125,12 @@ class ForwardScorer:
         x = codes_to_tensor(batch.sequences, self.n_value, self.dtype, self.device, self.layout)
         with torch.no_grad():
             out = self.forward_func(x, *_expand_args(self.additional_forward_args, len(batch)))
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(
+                f"forward_func {self.name!r} returned {type(out).__module__}."
+                f"{type(out).__name__}, not a torch.Tensor; return the model's tensor (for a "
+                "numpy model wrap it: lambda x: torch.as_tensor(f(x.numpy())))"
+            )
         index = per_example_targets(self.target, len(out), out.device)
         return select_targets(out, index).detach().cpu().double().numpy()
 

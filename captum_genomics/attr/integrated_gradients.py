@@ -34,6 +34,7 @@ from captum_genomics.attr._path import (
     FIXED_METHODS,
     NESTED_METHODS,
     PathEngine,
+    check_input_dtype,
     checkpointed,
     convergence_delta,
     embed,
@@ -117,6 +118,12 @@ class GenomicIntegratedGradients(IntegratedGradients):
     still overrides them for that call (``0.25`` is ``"uniform"``, ``0`` is
     ``"zeros"``). ``captum.metrics.infidelity`` takes attributions computed with any
     baseline.
+
+    **Dtypes.** Inputs are never cast: when ``forward_func`` is a module (or a bound
+    method of one) whose floating parameters have another dtype than the inputs (float64
+    or bfloat16 one-hot for a float32 model, say), ``attribute`` raises a ``TypeError``
+    naming both dtypes before any work; cast the inputs (``x.float()``) or the model.
+    Attributions come back in the inputs' dtype.
 
     **Shuffles around noisy inputs.** These wrappers call ``attribute`` on noisy
     copies of the one-hot inputs. Shuffled references are then the shuffles of the
@@ -325,6 +332,7 @@ class GenomicIntegratedGradients(IntegratedGradients):
             )
 
         x = check_one_hot(inputs, layout=layout)
+        check_input_dtype(self.forward_func, x)
         refs = self._references(x, inputs, baselines, n_shuffles, seed, layout)
         n, k, _, length = refs.shape
         targets = per_example_targets(target, n, x.device)

@@ -26,6 +26,27 @@ def run_command(name: str, body: Callable[[argparse.Namespace], int],
         return 2
 
 
+def _int_at_least(minimum: int, noun: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is not {noun} (at least {minimum})")
+        return value
+
+    parse.__name__ = noun.replace(" ", "_")  # argparse names the type in its messages
+    return parse
+
+
+#: argparse ``type`` of counts and sizes (``--steps``, ``--evaluations``, ...): an int >= 1;
+#: anything else is an argparse usage error (exit status 2), not a traceback.
+positive_int = _int_at_least(1, "a positive integer")
+#: argparse ``type`` of seeds and of counts where 0 means "none": an int >= 0.
+non_negative_int = _int_at_least(0, "a non-negative integer")
+
+
 def _writable_directory(path: Path) -> bool:
     return path.is_dir() and os.access(path, os.W_OK | os.X_OK)
 

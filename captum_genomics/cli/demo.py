@@ -20,7 +20,13 @@ from captum_genomics._deprecation import renamed_arguments, warn_deprecated
 from captum_genomics.aggregate import locus_scores
 from captum_genomics.attr.gggp import GGGPPerturbationExplainer
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
-from captum_genomics.cli._common import check_output_dir, check_output_file, run_command
+from captum_genomics.cli._common import (
+    check_output_dir,
+    check_output_file,
+    non_negative_int,
+    positive_int,
+    run_command,
+)
 from captum_genomics.cli._demo_spliceai import INSTALL, run_spliceai_part, spliceai_installed
 from captum_genomics.dna.codec import decode
 from captum_genomics.gggp.search import SearchSettings
@@ -302,9 +308,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
          "GGGP evaluations of the SpliceAI part"),
     ]:
         default = defaults[name].default
-        parser.add_argument(option, type=int, default=default,
+        kind = non_negative_int if name in ("gggp_samples", "seed") else positive_int
+        parser.add_argument(option, type=kind, default=default,
                             help=f"{text} (default {default})")
-    parser.add_argument("--spliceai-members", type=int, nargs="+", metavar="K",
+    parser.add_argument("--spliceai-members", type=positive_int, nargs="+", metavar="K",
                         default=list(defaults["spliceai_members"].default),
                         help="SpliceAI members (1-5) of the SpliceAI part (default 1: fast)")
     parser.add_argument("--no-spliceai", action="store_true",

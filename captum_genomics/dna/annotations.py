@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import operator
 import os
+import zlib
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Union
@@ -93,10 +94,28 @@ def _open_text(path: PathLike) -> IO[str]:
 
 
 def _numbered_lines(path: PathLike) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, line)`` pairs with line endings stripped."""
-    with _open_text(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            yield number, line.rstrip("\r\n")
+    """Yield ``(line_number, line)`` pairs with line endings stripped.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is a directory, is not UTF-8 text, or is a damaged or truncated gzip
+        file (the message names the file and, for text, the line).
+    """
+    if os.path.isdir(path):
+        raise ValueError(f"{os.fspath(path)} is a directory, not an annotation file; give "
+                         "the path of a BED or GFF3 file")
+    number = 0
+    try:
+        with _open_text(path) as handle:
+            for number, line in enumerate(handle, start=1):
+                yield number, line.rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise ValueError(f"{os.fspath(path)}, line {number + 1}: not UTF-8 text; is this a "
+                         "binary file, or a compressed format other than gzip?") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise ValueError(f"{os.fspath(path)}: damaged or truncated gzip file after line "
+                         f"{number} ({err}); download or compress it again") from None
 
 
 def _parse_int(text: str, what: str, where: str) -> int:

@@ -25,7 +25,7 @@ from captum_genomics.dna.codec import LOWERCASE_POLICIES, _reverse_complement_te
 
 __all__ = ["one_hot_region", "read_region"]
 
-_REGION_RE = re.compile(r"^(?P<chrom>.+):(?P<start>[\d,]+)-(?P<end>[\d,]+)$")
+_REGION_RE = re.compile(r"^(?P<chrom>.+):(?P<start>[\d,]*\d[\d,]*)-(?P<end>[\d,]*\d[\d,]*)$")
 _TEMP_INDEX_DIRS: dict[tuple[str, int, int], str] = {}
 
 
@@ -67,6 +67,9 @@ def _open_fasta(fasta):
             f"fasta must be a path or an open pyfaidx.Fasta, got {type(fasta).__name__}"
         )
     path = Path(fasta)
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory, not a FASTA file; give the path of the "
+                         ".fa/.fasta file inside it")
     if not path.is_file():
         raise ValueError(f"FASTA file not found: {path}")
     return pyfaidx.Fasta(str(path), indexname=_index_path(path), as_raw=True), True

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import write_table
-from ..dna.alphabet import codes_to_one_hot
+from ..dna.alphabet import codes_to_one_hot, text_to_codes_strict
 from .grammar import CODE_N, Grammar, decode_sequence, encode_sequence
 from .population import Population, apply_population, format_phenotypes, parse_phenotypes
 from .search import SearchResult
@@ -162,38 +162,68 @@ class LocalDataset:
         Raises
         ------
         ValueError
-            If the file is not such a dataset, a header line is missing or malformed, a row
-            has the wrong number of fields, or the file holds fewer or more rows than it
-            announces (a truncated or edited copy).
+            If the file is a directory or not UTF-8 text, is not such a dataset, a header line
+            is missing or malformed, a row has the wrong number of fields, a score,
+            generation or fitness is not a number, a sequence holds letters other than
+            ``ACGTN``, or the file holds fewer or more rows than it announces (a truncated or
+            edited copy). The message names the file, and the row (1-based, after the header)
+            where there is one.
         """
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().split("\n")
+        if os.path.isdir(path):
+            raise ValueError(f"{path} is a directory, not a local dataset TSV")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = handle.read().split("\n")
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{path} is not UTF-8 text (byte {err.start}); it is not a "
+                             "local dataset TSV written by to_tsv") from None
         if not lines or lines[0] != _MAGIC:
             raise ValueError(f"{path} is not a local dataset TSV (first line must be {_MAGIC!r})")
         try:
             tags, values = zip(*(line.split("\t", 1) for line in lines[1:4]))
             expected = int(values[0])
+            provenance = json.loads(values[1])
         except ValueError as err:
             raise ValueError(f"{path}: missing or malformed #rows, #provenance or #reference "
-                             "line") from err
+                             f"line ({err})") from None
         if tags != ("#rows", "#provenance", "#reference"):
             raise ValueError(f"{path}: expected #rows, #provenance then #reference lines")
-        _, prov, reference = values
+        if not isinstance(provenance, dict):
+            raise ValueError(f"{path}: the #provenance line must hold a JSON object")
+        reference = values[2]
+        text_to_codes_strict(reference, f"{path}: #reference")
         if len(lines) < 5 or tuple(lines[4].split("\t")) != _COLUMNS:
             raise ValueError(f"{path}: header must be {' '.join(_COLUMNS)}")
         rows = [line.split("\t") for line in lines[5:] if line]
-        if any(len(r) != len(_COLUMNS) for r in rows):
-            raise ValueError(f"{path}: every row needs {len(_COLUMNS)} tab-separated fields")
+        for number, row in enumerate(rows, start=1):
+            if len(row) != len(_COLUMNS):
+                raise ValueError(f"{path}, row {number}: {len(row)} tab-separated fields, "
+                                 f"expected {len(_COLUMNS)}")
         if len(rows) != expected:
             raise ValueError(f"{path} announces {expected} rows but holds {len(rows)}: the file "
                              "is truncated or was edited; write it again with to_tsv")
-        cols = list(zip(*rows)) if rows else [()] * len(_COLUMNS)
+        scores, generation, fitness = [], [], []
+        for number, (_, sequence, score, gen, fit) in enumerate(rows, start=1):
+            where = f"{path}, row {number}"
+            text_to_codes_strict(sequence, f"{where}: sequence")
+            scores.append(_parse_number(score, float, "score", where))
+            generation.append(_parse_number(gen, int, "generation", where))
+            fitness.append(_parse_number(fit, float, "fitness", where))
         return cls(
             reference=reference,
-            phenotypes=list(cols[0]),
-            sequences=list(cols[1]),
-            scores=np.array([float(v) for v in cols[2]], dtype=np.float64),
-            generation=np.array([int(v) for v in cols[3]], dtype=np.int64),
-            fitness=np.array([float(v) for v in cols[4]], dtype=np.float64),
-            provenance=json.loads(prov),
+            phenotypes=[row[0] for row in rows],
+            sequences=[row[1] for row in rows],
+            scores=np.array(scores, dtype=np.float64),
+            generation=np.array(generation, dtype=np.int64),
+            fitness=np.array(fitness, dtype=np.float64),
+            provenance=provenance,
         )
+
+
+def _parse_number(text: str, kind: type, what: str, where: str) -> float | int:
+    """``kind(text)``, or a ``ValueError`` naming the field and its place."""
+    try:
+        return kind(text)
+    except ValueError:
+        noun = "an integer" if kind is int else "a number"
+        raise ValueError(f"{where}: {what} {text!r} is not {noun}") from None

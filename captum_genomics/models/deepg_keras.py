@@ -318,11 +318,14 @@ def load_keras_deepg(
     ImportError
         If h5py is missing.
     ValueError
-        If the file is not HDF5 (for instance a Keras 3 ``.keras`` archive), holds no model
-        config (a weights-only file), uses an unsupported layer or a non-linear topology,
-        or its weights are missing or do not fit the config.
+        If ``path`` is a directory, the file is not HDF5 (for instance a Keras 3 ``.keras``
+        archive), holds no model config (a weights-only file), uses an unsupported layer or
+        a non-linear topology, or its weights are missing or do not fit the config.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory, not a Keras model file; give the path of "
+                         "the .h5 file (a SavedModel folder is not supported)")
     if not path.is_file():
         raise FileNotFoundError(f"Keras model file not found: {path}")
     saved = read_keras_h5(path)

@@ -207,6 +207,10 @@ def _assemble(convs: list[_Conv], norms: list[_BatchNorm], where: str) -> Splice
 
 
 def _check_file(path: Path) -> None:
+    """Raise ``ValueError`` if ``path`` is a directory, ``FileNotFoundError`` if it is missing."""
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory, not a weight file; give the path of the "
+                         "file inside it (.h5, .pb or .pt)")
     if not path.is_file():
         hint = ""
         if len(path.parts) == 1 and not path.suffix:
@@ -233,7 +237,8 @@ def load_spliceai_h5(path: PathLike) -> SpliceAI:
     ImportError
         If h5py is missing.
     ValueError
-        If the file is not HDF5, is damaged, or does not hold a SpliceAI model.
+        If ``path`` is a directory, or the file is not HDF5, is damaged, or does not hold a
+        SpliceAI model.
     """
     path = Path(path)
     _check_file(path)
@@ -519,7 +524,8 @@ def load_spliceai(
     ModuleNotFoundError
         If a named source's distribution is missing (the message gives the pip command).
     ValueError
-        If a file is damaged or foreign, or ``members`` is out of range.
+        If a path is a directory, a file is damaged or foreign, or ``members`` is out of
+        range.
 
     Examples
     --------

@@ -112,7 +112,6 @@ def test_table_mode_writes_one_dataset_per_row(tmp_path):
         (["--exon", "chr10:100-200:-"], "--exons-bed"),
         (["--exon", EXON, "--kind", "donor"], "--kind applies to --site only"),
         (["--exon", EXON, "--fasta", "missing.fa"], "does not exist"),
-        (["--exon", EXON, "--evaluations", "0"], "--evaluations must be a positive"),
         (["--exon", EXON, "--members", "7"], "numbered 1 to 5"),
         (["--site", "chr10:999999999:+", "--kind", "donor"], "beyond"),
         (["--table", "missing.tsv"], "does not exist"),

@@ -214,7 +214,6 @@ def test_argument_errors_are_one_line_messages(tmp_path, bed, capsys):
         (["--model", "x:y", "--fasta", FASTA, "--region", "chr10:1-10", "--region", "chr10:5-20"],
          "overlap"),
         (["--model", "x:y", "--regions", bed], "pass --fasta FA"),
-        (["--model", "x:y", "--fasta", FASTA, "--regions", bed, "--steps", "0"], "--steps"),
     ]
     for extra, message in cases:
         assert main(["ig", *extra, "--output-dir", out, "--quiet"]) == 2
