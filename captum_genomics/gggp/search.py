@@ -617,7 +617,7 @@ def _warn_out_of_range(evaluator: Evaluator, original_key: bytes, binning: Binni
             "SearchSettings(score_range=...) (the archive's Binning) to the range the scores "
             "take",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4  # the caller of search (through its argument-renaming wrapper),
         )
     return int(outside.size)
 

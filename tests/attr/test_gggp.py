@@ -364,7 +364,7 @@ class DropoutMotifNet(MotifNet):
 
 def test_a_model_in_training_mode_is_warned_about_and_eval_mode_is_not(inputs):
     model = DropoutMotifNet()
-    settings = SearchSettings(max_evaluations=200, population_size=50)
+    settings = SearchSettings(max_evaluations=200, population_size=50, score_range=(0.0, 2.0))
     explainer = GGGPPerturbationExplainer(model, grammar=GRAMMAR, settings=settings)
     with pytest.warns(UserWarning, match=r"training mode .*; call model\.eval\(\)"):
         explainer.generate(inputs, target=0)
