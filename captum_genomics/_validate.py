@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import operator
+import sys
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -98,3 +100,84 @@ def check_int_pair(value, name: str, single) -> tuple[int, int]:
 
 def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def training_modules(model) -> list[str]:
+    """Names of the submodules of a ``torch.nn.Module`` that are in training mode and act
+    differently in it.
+
+    Those are dropout (every ``Dropout`` kind, ``RReLU``, and RNNs or attention with
+    ``dropout > 0``) and the norms that keep running statistics (BatchNorm, InstanceNorm with
+    ``track_running_stats``). A module without any (a plain wrapper, a convolution) gives the
+    same scores in either mode and is not listed.
+
+    Parameters
+    ----------
+    model : callable
+        A module, a bound method of one (``model.forward``, ``model.predict``), or any other
+        callable (which has no modules: the answer is empty).
+
+    Returns
+    -------
+    list of str
+        Qualified names with their class, e.g. ``"body.2 (Dropout)"``, in
+        :meth:`torch.nn.Module.named_modules` order.
+    """
+    torch = sys.modules.get("torch")  # a model can only be a module once torch is imported
+    owner = getattr(model, "__self__", model)
+    if torch is None or not isinstance(owner, torch.nn.Module):
+        return []
+    nn = torch.nn
+    return [
+        f"{name or 'the model'} ({type(module).__name__})"
+        for name, module in owner.named_modules()
+        if module.training
+        and (
+            isinstance(module, (nn.modules.dropout._DropoutNd, nn.RReLU))
+            or (isinstance(module, nn.modules.batchnorm._NormBase) and module.track_running_stats)
+            or (isinstance(module, (nn.RNNBase, nn.MultiheadAttention)) and module.dropout > 0)
+        )
+    ]
+
+
+def check_eval_mode(
+    model, user: str, refuse_because: str | None = None, stacklevel: int = 3
+) -> None:
+    """Warn (or refuse) when ``model`` has a submodule in training mode that acts differently
+    in it (see :func:`training_modules`).
+
+    In training mode dropout draws new masks and BatchNorm normalizes by the batch, so the
+    same inputs and seed give different results: a ``UserWarning`` names the fix,
+    ``model.eval()`` (Monte Carlo dropout users may want training mode, hence a warning).
+
+    Parameters
+    ----------
+    model : callable
+        As :func:`training_modules` reads it.
+    user : str
+        What uses the model, for the message (e.g. ``"GenomicIntegratedGradients"``).
+    refuse_because : str, optional
+        Raise instead of warning, giving this reason.
+    stacklevel : int, default 3
+        Of the warning, counted from this function (3: the caller of its caller).
+
+    Raises
+    ------
+    ValueError
+        With ``refuse_because``, if a submodule is in training mode.
+    """
+    training = training_modules(model)
+    if not training:
+        return
+    shown = ", ".join(training[:3])
+    if len(training) > 3:
+        shown += f" and {len(training) - 3} more"
+    message = f"{user}: the model is in training mode ({shown}); call model.eval() first"
+    if refuse_because is not None:
+        raise ValueError(f"{message} ({refuse_because})")
+    warnings.warn(
+        f"{message}: in training mode dropout and BatchNorm change the scores from call to "
+        "call, so results are not reproducible, even with the same seed",
+        UserWarning,
+        stacklevel=stacklevel,
+    )

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from captum_genomics._validate import check_choice, check_int, check_layout
+from captum_genomics._validate import (
+    check_choice,
+    check_eval_mode,
+    check_int,
+    check_layout,
+    training_modules,
+)
 
 
 def test_accepts_python_and_numpy_integers():
@@ -33,3 +39,23 @@ def test_layout_and_choice_checks_return_the_value_or_name_the_choices():
             check_layout(bad)
     with pytest.raises(ValueError, match=r"strand must be one of \('\+', '-'\), got '\.'"):
         check_choice(".", "strand", ("+", "-"))
+
+
+def test_training_modules_lists_modules_that_act_differently_in_training_mode():
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv1d(4, 2, 3), nn.BatchNorm1d(2), nn.Dropout(), nn.LSTM(2, 2))
+    expected = ["1 (BatchNorm1d)", "2 (Dropout)"]
+    assert training_modules(model) == training_modules(model.forward) == expected
+    model[2].eval()
+    assert training_modules(model) == ["1 (BatchNorm1d)"]
+    assert training_modules(nn.Sequential(nn.Conv1d(4, 2, 3), nn.ReLU())) == []
+    assert training_modules(nn.BatchNorm1d(2, track_running_stats=False)) == []
+    assert training_modules(nn.LSTM(2, 2, num_layers=2, dropout=0.5)) == ["the model (LSTM)"]
+    assert training_modules(model.eval()) == [] and training_modules(lambda x: x) == []
+    model[1].train()
+    refused = r"user: .*\(1 \(BatchNorm1d\)\); call model\.eval\(\) first \(why\)"
+    with pytest.raises(ValueError, match=refused):
+        check_eval_mode(model, "user", refuse_because="why")
+    with pytest.warns(UserWarning, match="not reproducible"):
+        check_eval_mode(model, "user")

@@ -19,7 +19,7 @@ from captum.log import log_usage
 
 from captum_genomics import surrogates
 from captum_genomics._deprecation import renamed, renamed_arguments, warn_deprecated
-from captum_genomics._validate import check_choice, check_int, check_layout
+from captum_genomics._validate import check_choice, check_eval_mode, check_int, check_layout
 from captum_genomics.attr._targets import per_example_targets, select_targets, single_input
 from captum_genomics.dna.alphabet import n_value_of
 from captum_genomics.dna.codec import (
@@ -244,6 +244,13 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
     that is not exactly one-hot reads as N only (a map of small values). Gaussian noise of
     ``stdevs`` 0.05 moves a column that far about twice in 10**15 columns, of ``stdevs``
     0.1 about once in 1,100: keep ``stdevs`` at 0.05 or below.
+
+    **Training mode.** A ``torch.nn.Module`` (or a bound method of one) given as
+    ``forward_func`` or ``scorer`` with a dropout or BatchNorm submodule in training mode
+    draws new dropout masks (and BatchNorm batch statistics) at every call, so the same seed
+    does not give the same dataset: :meth:`generate` and :meth:`attribute` then warn
+    (``UserWarning``) and proceed; call ``model.eval()`` first, unless the randomness is
+    wanted (Monte Carlo dropout).
     """
 
     @renamed_arguments(surrogate="interpretable_model", window="feature_width")
@@ -340,6 +347,11 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
                         f"forward_func= to pass {name}="
                     )
 
+    def _scoring(self, scorer) -> Callable:
+        """What scores the edited sequences of a call: its (deprecated) ``scorer`` if given,
+        else the explainer's scorer or ``forward_func``."""
+        return self.forward_func if scorer is None else scorer
+
     def _check_n_columns(self, x: torch.Tensor) -> None:
         """Refuse N columns of ``x`` (``(1, 4, L)``) that ``n_value`` would re-encode."""
         is_n = (x == 0).all(dim=1) | (x == 0.25).all(dim=1)
@@ -407,6 +419,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         if scorer is not None:
             warn_deprecated("generate(scorer=...)", "GGGPPerturbationExplainer(scorer=...)")
         self._check_scoring_arguments(target, additional_forward_args, scorer)
+        check_eval_mode(self._scoring(scorer), "GGGPPerturbationExplainer")
         x = self._read_sequences(inputs)
         if x.shape[0] != 1:
             raise ValueError(
@@ -633,6 +646,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
             aggregate = "sum" if per_locus else None
         check_choice(aggregate, "aggregate", AGGREGATES)
         self._check_scoring_arguments(target, additional_forward_args, scorer)
+        check_eval_mode(self._scoring(scorer), "GGGPPerturbationExplainer", stacklevel=4)
         inputs, as_tuple = single_input(inputs, "GGGPPerturbationExplainer")
         x = self._read_sequences(inputs)
         n = x.shape[0]

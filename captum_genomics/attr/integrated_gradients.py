@@ -28,7 +28,13 @@ from captum.log import log_usage
 from tqdm.auto import tqdm
 
 from captum_genomics._deprecation import renamed_arguments
-from captum_genomics._validate import check_choice, check_int, check_layout, check_optional_int
+from captum_genomics._validate import (
+    check_choice,
+    check_eval_mode,
+    check_int,
+    check_layout,
+    check_optional_int,
+)
 from captum_genomics.aggregate import correct_gradients, hypothetical_scores, locus_scores
 from captum_genomics.attr._path import (
     FIXED_METHODS,
@@ -135,6 +141,13 @@ class GenomicIntegratedGradients(IntegratedGradients):
     That holds for ``sensitivity_max``'s default perturbation and, but for about one
     column in 10**17, for ``NoiseTunnel`` ``stdevs`` up to 0.05 (see
     :func:`captum_genomics.make_baselines`).
+
+    **Training mode.** A ``torch.nn.Module`` (or a bound method of one) given as
+    ``forward_func`` with a dropout or BatchNorm submodule in training mode draws new dropout
+    masks (and BatchNorm batch statistics) at every model call, so the path integral mixes
+    different models and the same seed does not give the same attributions: ``attribute``
+    then warns (``UserWarning``) and proceeds; call ``model.eval()`` first, unless the
+    randomness is wanted (Monte Carlo dropout).
 
     Examples
     --------
@@ -320,6 +333,7 @@ class GenomicIntegratedGradients(IntegratedGradients):
         """
         layout = self.layout if layout is None else check_layout(layout)
         inputs, as_tuple = single_input(inputs, "GenomicIntegratedGradients")
+        check_eval_mode(self.forward_func, "GenomicIntegratedGradients", stacklevel=5)
         check_choice(aggregate, "aggregate", AGGREGATES)
         n_steps = check_int(n_steps, "n_steps")
         internal_batch_size = check_optional_int(internal_batch_size, "internal_batch_size")

@@ -277,7 +277,7 @@ def _table(path: Path) -> list[Target]:
     if not path.is_file():
         raise UsageError(f"--table {path} does not exist; give a TSV with columns "
                          + " ".join(TABLE_COLUMNS))
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader((line for line in handle if not line.startswith("#")),
                                    delimiter="\t"))
     if not rows or set(TABLE_COLUMNS) - set(rows[0]):

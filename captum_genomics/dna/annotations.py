@@ -3,7 +3,9 @@
 Every interval this module returns uses 1-based, inclusive coordinates (the GFF3
 convention, and the one genome browsers display). BED files are 0-based and
 half-open, so :func:`read_bed` converts ``start`` by adding one and keeps ``end``.
-Files compressed with gzip are read transparently whatever their name.
+Files compressed with gzip are read transparently whatever their name, and a leading UTF-8
+byte-order mark (as some Windows editors write) is dropped rather than read into the first
+chromosome name.
 """
 
 from __future__ import annotations
@@ -85,12 +87,13 @@ class Interval:
 
 
 def _open_text(path: PathLike) -> IO[str]:
-    """Open ``path`` for reading text, decompressing gzip when its magic bytes say so."""
+    """Open ``path`` for reading text, decompressing gzip when its magic bytes say so; a
+    leading UTF-8 byte-order mark is dropped (``utf-8-sig``)."""
     with open(path, "rb") as handle:
         magic = handle.read(2)
     if magic == _GZIP_MAGIC:
-        return gzip.open(path, "rt", encoding="utf-8", newline=None)
-    return open(path, encoding="utf-8", newline=None)
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline=None)
+    return open(path, encoding="utf-8-sig", newline=None)
 
 
 def _numbered_lines(path: PathLike) -> Iterator[tuple[int, str]]:

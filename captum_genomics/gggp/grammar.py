@@ -339,7 +339,8 @@ class Grammar:
     max_distance : int
         Distance limit around ``roi``.
     forbidden : tuple of (int, int)
-        Extra user intervals ``[start, end)`` left untouched.
+        Extra user intervals ``[start, end)`` left untouched; each must lie inside the reference
+        (as ``roi`` and the splice sites must), else binding it is refused.
     allow_n : bool
         Whether units may touch ``N`` bases (padding); off by default.
     """
@@ -461,6 +462,11 @@ class Grammar:
             starts.append(site + lo)
             ends.append(site + hi + 1)
         for start, end in self.forbidden:
+            if start < 0 or end > length:
+                raise ValueError(
+                    f"forbidden interval {(start, end)} lies outside the reference [0, {length}); "
+                    "give 0-based half-open intervals into the reference"
+                )
             starts.append(start)
             ends.append(end)
         if self.roi is not None:

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,7 +61,9 @@ class SearchSettings:
     sigma : float
         Standard deviation of locality moves, in bases (4).
     n_bins, score_range, n_sub_bins : int, (float, float), int
-        Archive binning (40 bins over [0, 1], 10 sub-bins).
+        Archive binning (40 bins over [0, 1], 10 sub-bins). Sequences scored outside
+        ``score_range`` are never archived: :func:`search` counts them
+        (:attr:`SearchResult.out_of_range`, ``"out_of_range"`` in the provenance) and warns.
     archive_size : int
         Archive target size: capacity, BinFiller target and a stopping criterion.
     min_per_bin : int
@@ -360,6 +363,9 @@ class SearchResult:
         ``(T,)`` tracked reference positions.
     scorer_name : str
         Name of the scorer.
+    out_of_range : int
+        Distinct edited sequences scored outside ``settings.score_range``: never archived
+        (search warns when there are any).
     """
 
     archive: Archive
@@ -374,6 +380,7 @@ class SearchResult:
     seed: int | None
     tracked: np.ndarray
     scorer_name: str = field(default="scorer")
+    out_of_range: int = 0
 
     def provenance(self) -> dict[str, Any]:
         """JSON-ready record of how the archive was made (``quality_trace``: the evaluations
@@ -388,6 +395,7 @@ class SearchResult:
             "evaluations": self.evaluations,
             "generations": self.generations,
             "stop_reason": self.stop_reason,
+            "out_of_range": self.out_of_range,
             "quality_trace": {"evaluations": [int(row["evaluations"]) for row in self.log],
                               "quality": [float(row["quality"]) for row in self.log]},
         }
@@ -596,6 +604,7 @@ def search(
         if _stop_reason(settings, evaluator, archive, generation, deadline, idle) is None:
             population = next_generation(space, population, fitness, settings, rng)
     bar.close()
+    out_of_range = _warn_out_of_range(evaluator, original_keys[0], archive.binning)
     result = SearchResult(
         archive=archive,
         space=space,
@@ -611,6 +620,7 @@ def search(
         scorer_name=str(
             getattr(scorer, "name", None) or getattr(scorer, "__name__", type(scorer).__name__)
         ),
+        out_of_range=out_of_range,
     )
     if failure is not None:
         failure.partial = result
@@ -623,6 +633,24 @@ def search(
             failure.add_note(note)
         raise failure
     return result
+
+
+def _warn_out_of_range(evaluator: Evaluator, original_key: bytes, binning: Binning) -> int:
+    """Count the distinct edited sequences scored outside the binning's range (never
+    archived), and warn once with the count and the fix when there are any."""
+    scores = np.array([v for k, v in evaluator.cache.items() if k != original_key], dtype=float)
+    outside = scores[binning.assign(scores)[0] < 0]
+    if outside.size:
+        warnings.warn(
+            f"{outside.size} of {scores.size} edited sequences scored outside "
+            f"score_range=({binning.low:g}, {binning.high:g}) (from {outside.min():.4g} to "
+            f"{outside.max():.4g}) and were not archived; widen "
+            "SearchSettings(score_range=...) (the archive's Binning) to the range the scores "
+            "take",
+            UserWarning,
+            stacklevel=4  # the caller of search (through its argument-renaming wrapper),
+        )
+    return int(outside.size)
 
 
 def _stop_reason(

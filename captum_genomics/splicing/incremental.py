@@ -40,6 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from captum_genomics._validate import check_eval_mode
 from captum_genomics.dna.alphabet import (
     CODE_N,
     CODE_UNKNOWN,
@@ -352,11 +353,11 @@ class IncrementalSpliceAI:
 
     def __init__(self, model: nn.Module, reference, sites: Sequence[int] | None = None) -> None:
         members = spliceai_members(model)
-        if any(m.training for m in members):
-            raise ValueError(
-                "the model is in training mode; call model.eval() first (incremental scoring "
-                "uses the BatchNorm running statistics)"
-            )
+        check_eval_mode(
+            model,
+            "IncrementalSpliceAI",
+            refuse_because="incremental scoring uses the BatchNorm running statistics",
+        )
         self.members = members
         self.context = members[0].context
         self.plan = Plan(members[0])

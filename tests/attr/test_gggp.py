@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -397,3 +399,29 @@ def test_a_sequence_whose_score_never_moves_gets_zero_attributions_and_a_warning
                     aggregate="sum", return_surrogate=True)
     assert locus.shape == (1, 200) and (locus == 0).all()
     assert fits[0].per_kind().shape == (len(GRAMMAR.kind_names), 200)
+
+
+class DropoutMotifNet(MotifNet):
+    """MotifNet with dropout on its outputs: random in training mode."""
+
+    def __init__(self):
+        super().__init__()
+        self.dropout = torch.nn.Dropout(0.5)
+
+    def forward(self, x, shift=None):
+        return self.dropout(super().forward(x, shift))
+
+
+def test_a_model_in_training_mode_is_warned_about_and_eval_mode_is_not(inputs):
+    model = DropoutMotifNet()
+    settings = SearchSettings(max_evaluations=200, population_size=50, score_range=(0.0, 2.0))
+    explainer = GGGPPerturbationExplainer(model, grammar=GRAMMAR, settings=settings)
+    with pytest.warns(UserWarning, match=r"training mode .*; call model\.eval\(\)"):
+        explainer.generate(inputs, target=0)
+    with pytest.warns(UserWarning, match=r"model\.eval\(\)"):
+        explainer.attribute(inputs, target=0)
+    model.eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        first = explainer.generate(inputs, target=0)
+    np.testing.assert_array_equal(explainer.generate(inputs, target=0).scores, first.scores)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -657,3 +658,31 @@ def test_progress_bar_counts_path_points_and_changes_nothing(tol, capsys):
     points = int(ig.last_n_steps.sum())
     assert "IG path points" in bar and f"{points}/{points}" in bar
     torch.testing.assert_close(shown, quiet, atol=0, rtol=0)
+
+
+class DropoutCNN(SmallCNN):
+    """SmallCNN with dropout on the pooled features: random in training mode."""
+
+    def __init__(self):
+        super().__init__(3, 3)
+        self.dropout = torch.nn.Dropout(0.5)
+
+    def forward(self, x):
+        h = torch.nn.functional.softplus(self.conv(x))
+        pooled = torch.cat([h.mean(dim=2), torch.logsumexp(h, dim=2)], dim=1)
+        return self.head(self.dropout(pooled))
+
+
+def test_a_model_in_training_mode_is_warned_about_and_eval_mode_is_not():
+    model = DropoutCNN().double()
+    x = random_one_hot(1, 20, 5)
+    for forward_func in (model, model.forward):
+        with pytest.warns(UserWarning, match=r"training mode .*; call model\.eval\(\)"):
+            GenomicIntegratedGradients(forward_func).attribute(x, target=0, n_steps=4)
+    model.eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        first = GenomicIntegratedGradients(model).attribute(x, target=0, n_steps=4)
+    torch.testing.assert_close(
+        GenomicIntegratedGradients(model).attribute(x, target=0, n_steps=4), first, atol=0, rtol=0
+    )

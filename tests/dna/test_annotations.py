@@ -79,6 +79,18 @@ def test_gzip_files_read_like_plain(tmp_path):
         assert reader(renamed) == reader(source)
 
 
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_byte_order_mark_is_not_read_into_the_first_chromosome(tmp_path, compress):
+    for source, reader in ((BED, read_bed), (GFF, read_gff3)):
+        data = b"\xef\xbb\xbf" + source.read_bytes()
+        target = tmp_path / ("bom_" + source.name)
+        target.write_bytes(gzip.compress(data) if compress else data)
+        assert reader(target) == reader(source)
+    headless = tmp_path / "headless.gff3"
+    headless.write_bytes(b"\xef\xbb\xbfchr1\tsrc\tgene\t1\t10\t.\t+\t.\tID=g\n")
+    assert read_gff3(headless)[0].chrom == "chr1"
+
+
 def test_crlf_and_whitespace_bed(tmp_path):
     path = tmp_path / "x.bed"
     path.write_bytes(b"chr1 0 10 a\r\nchr2\t5\t6\r\n")

@@ -68,7 +68,8 @@ def test_forbidden_mask_distance_and_n():
 def test_span_allowed_matches_brute_force(length, sites, intervals, data):
     sites = [s for s in sites if s < length]
     ref = np.zeros(length, np.uint8)
-    g = Grammar(acceptors=sites, forbidden=[(a, a + w) for a, w in intervals])
+    inside = [(a, min(a + w, length)) for a, w in intervals if a < length]
+    g = Grammar(acceptors=sites, forbidden=inside)
     if g.forbidden_mask(ref).all():
         return
     space = g.bind(ref)
@@ -92,6 +93,11 @@ def test_grammar_validation_messages():
         Grammar(kinds=(SNV(weight=0.0),))
     with pytest.raises(ValueError, match="outside the reference"):
         Grammar(donors=(500,)).bind("ACGT" * 10)
+    for interval in ((38, 41), (-1, 3), (50, 60)):
+        with pytest.raises(ValueError, match=rf"forbidden interval \({interval[0]}, "
+                                             r"\d+\) lies outside the reference \[0, 40\)"):
+            Grammar(forbidden=(interval,)).bind("ACGT" * 10)
+    assert Grammar(forbidden=((36, 40),)).bind("ACGT" * 10).forbidden[36:].all()
     with pytest.raises(ValueError, match="every position"):
         Grammar().bind("NNNN")
 

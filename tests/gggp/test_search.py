@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -238,3 +240,34 @@ def test_a_scorer_failing_on_the_reference_raises_as_it_is(reference, make_score
     with pytest.raises(RuntimeError, match="out of memory") as caught:
         run(reference, _FailingScorer(make_scorer(), calls=0), max_evaluations=100)
     assert not hasattr(caught.value, "partial")
+
+
+def test_scores_outside_the_score_range_are_counted_and_warned_about_once(
+    reference, make_scorer
+):
+    pwm = make_scorer()
+    scored: list[float] = []
+
+    def scorer(batch):
+        out = pwm(batch)
+        scored.extend(out.tolist())
+        return out
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run(reference, scorer, max_evaluations=400, score_range=(0.3, 0.85))
+    edited = np.array(scored[1:])  # the first call scores the unedited reference
+    expected = int(((edited < 0.3) | (edited > 0.85)).sum())
+    assert expected > 0 and result.out_of_range == expected
+    assert result.provenance()["out_of_range"] == expected
+    archived = result.archive.scores
+    assert archived.size and ((archived >= 0.3) & (archived <= 0.85)).all()
+    found = [w for w in caught if "score_range" in str(w.message)]
+    assert len(found) == 1 and issubclass(found[0].category, UserWarning)
+    messages = [str(w.message) for w in found]
+    assert f"{expected} of {edited.size} edited sequences" in messages[0]
+    assert "widen SearchSettings(score_range=...)" in messages[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inside = run(reference, make_scorer(), max_evaluations=400)
+    assert inside.out_of_range == 0 and inside.provenance()["out_of_range"] == 0
