@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from captum_genomics._atomic import atomic_open
+from captum_genomics._atomic import write_table
 from captum_genomics._deprecation import renamed_arguments, warn_deprecated
 from captum_genomics.aggregate import locus_scores
 from captum_genomics.attr.gggp import GGGPPerturbationExplainer
@@ -273,14 +273,10 @@ def _write_outputs(directory: Path, x, mask, maps: dict, tracks: dict,
 
 def _write_tracks(path, x: torch.Tensor, mask: torch.Tensor, tracks: dict) -> None:
     names = list(tracks)
-    sequences = decode(x)
-    with atomic_open(path) as handle:
-        handle.write("\t".join(["sequence", "position", "base", "in_motif", *names]) + "\n")
-        for i, seq in enumerate(sequences):
-            columns = [tracks[n][i].tolist() for n in names]
-            for pos, base in enumerate(seq):
-                values = "\t".join(repr(c[pos]) for c in columns)
-                handle.write(f"{i}\t{pos}\t{base}\t{int(mask[i, pos])}\t{values}\n")
+    columns = [[tracks[n][i].tolist() for n in names] for i in range(len(x))]
+    rows = ((i, pos, base, int(mask[i, pos]), *(c[pos] for c in columns[i]))
+            for i, seq in enumerate(decode(x)) for pos, base in enumerate(seq))
+    write_table(path, rows, ["sequence", "position", "base", "in_motif", *names])
 
 
 #: One-line summary shown by ``captum-genomics --help``.
