@@ -20,6 +20,11 @@ Evaluation
 Surrogates
     :func:`fit_surrogate`, :func:`edit_features`, :func:`auto_alpha`,
     :class:`SurrogateFit`, :class:`DecisionTreeSurrogate`.
+Outputs
+    :class:`RegionTrack`, :func:`write_bedgraph`, :func:`write_bigwig`,
+    :func:`write_modisco_inputs`, :func:`write_table` (figures and reports:
+    :mod:`captum_genomics.plot`, :mod:`captum_genomics.report`; splicing heads and scorers:
+    :mod:`captum_genomics.splicing`).
 Models
     :mod:`captum_genomics.models` (SpliceAI with published weights, deepG-style CNNs).
 """
@@ -49,6 +54,13 @@ from captum_genomics.dna.codec import (
 from captum_genomics.dna.fasta import one_hot_region, read_region
 from captum_genomics.dna.shuffle import ShuffleWarning, dinucleotide_shuffle, kmer_shuffle
 from captum_genomics.example_data import TUBB8, example_fasta_path, tubb8_sequence
+from captum_genomics.export import (
+    RegionTrack,
+    write_bedgraph,
+    write_bigwig,
+    write_modisco_inputs,
+    write_table,
+)
 from captum_genomics.gggp.archive import archive_quality
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar
@@ -73,6 +85,11 @@ from captum_genomics.synthetic import MOTIFS, PlantedMotifData, planted_motif_da
 __version__ = "0.2.0"
 
 __all__ = [
+    "write_table",
+    "write_modisco_inputs",
+    "write_bigwig",
+    "write_bedgraph",
+    "RegionTrack",
     "ALPHABET",
     "DecisionTreeSurrogate",
     "GGGPPerturbationExplainer",
