@@ -58,8 +58,9 @@ def _table(caption: str, columns: Sequence, rows: Iterable[Sequence]) -> str:
     head = "".join(f"<th>{_cell(c)}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>\n"
                    for row in rows)
-    return (f"<table><caption>{_cell(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
-            f"<tbody>\n{body}</tbody></table>\n")
+    # wide tables scroll inside their own box instead of widening the page
+    return (f'<div style="overflow-x:auto"><table><caption>{_cell(caption)}</caption>\n'
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table></div>\n")
 
 
 def figure_png(figure, dpi: int = 110) -> bytes:
