@@ -284,7 +284,9 @@ def write_dress_csv(
     splice_sites : sequence of 6 (int or None), optional
         ``[up_acc, up_don, cas_acc, cas_don, down_acc, down_don]`` in our reference
         coordinates, followed through each row's edits (``<NA>`` for ``None`` or a site an
-        edit removes); ``None`` writes ``<NA>`` six times.
+        edit removes); ``None`` writes ``<NA>`` six times. Sites move as in
+        :func:`~.population.apply_population`: an insertion right at a site moves it, where
+        DRESS would not (its grammar, like ours, forbids edits there).
     seq_id, run_id : str
         Written in the ``Seq_id`` and ``Run_id`` columns.
     seed : int or None
