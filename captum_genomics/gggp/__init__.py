@@ -5,7 +5,8 @@ scores spread over the score range, as local datasets for explaining one predict
 
 Main entry points: :class:`Grammar` (what may change), :func:`search` with
 :class:`SearchSettings` (how to search, budgets), :class:`LocalDataset` (the result as data) and
-:func:`archive_quality` (how good an archive is).
+:func:`archive_quality` (how good an archive is); :func:`read_dress_csv` and
+:func:`write_dress_csv` exchange datasets with the reference tool DRESS.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .archive import (
     quality_components,
 )
 from .dataset import LocalDataset
+from .dress import DRESS_COLUMNS, read_dress_csv, write_dress_csv
 from .fitness import FITNESS_FUNCTIONS, binfiller, get_fitness, iad
 from .grammar import (
     SNV,
@@ -50,6 +52,7 @@ from .population import (
 from .search import Evaluator, SearchResult, SearchSettings, next_generation, search
 
 __all__ = [
+    "DRESS_COLUMNS",
     "FITNESS_FUNCTIONS",
     "SNV",
     "Archive",
@@ -83,8 +86,10 @@ __all__ = [
     "parse_phenotypes",
     "quality_components",
     "random_population",
+    "read_dress_csv",
     "repair",
     "search",
     "standard_mutation",
     "tournament_select",
+    "write_dress_csv",
 ]

@@ -108,6 +108,134 @@ class LocalDataset:
             provenance=result.provenance(),
         )
 
+    def take(self, index) -> LocalDataset:
+        """The rows selected by ``index``, as a new dataset with the same provenance.
+
+        Parameters
+        ----------
+        index : array_like of int or bool
+            ``(k,)`` row numbers (in the order wanted; repeats allowed) or an ``(n,)`` boolean
+            mask.
+
+        Returns
+        -------
+        LocalDataset
+            ``k`` rows; the reference and a copy of the provenance are kept.
+
+        Raises
+        ------
+        IndexError
+            If a row number is out of range or a mask has the wrong length.
+        """
+        index = np.asarray(index)
+        if index.dtype == bool:
+            if index.shape != (len(self),):
+                raise IndexError(f"a boolean mask must have one entry per row ({len(self)}), "
+                                 f"got shape {index.shape}")
+            index = np.flatnonzero(index)
+        elif index.size == 0:
+            index = np.zeros(0, np.int64)
+        elif not np.issubdtype(index.dtype, np.integer):
+            raise IndexError(f"rows are chosen by integers or a boolean mask, got {index.dtype}")
+        index = index.astype(np.int64).reshape(-1)
+        if index.size and (index.min() < -len(self) or index.max() >= len(self)):
+            raise IndexError(f"row index out of range for a dataset of {len(self)} rows")
+        return LocalDataset(
+            reference=self.reference,
+            phenotypes=[self.phenotypes[i] for i in index],
+            sequences=[self.sequences[i] for i in index],
+            scores=self.scores[index],
+            generation=self.generation[index],
+            fitness=self.fitness[index],
+            provenance=self.provenance,
+        )
+
+    def filter(
+        self,
+        *,
+        min_score: float | None = None,
+        max_score: float | None = None,
+        min_change: float | None = None,
+        max_change: float | None = None,
+        min_abs_change: float | None = None,
+        max_abs_change: float | None = None,
+    ) -> LocalDataset:
+        """Keep the rows whose score, or change from the original score, lies within bounds.
+
+        Every bound is inclusive and optional; a row is kept when it meets all bounds given.
+        The change is ``score - provenance["original_score"]``; change bounds allow for the
+        rounding of that subtraction (a few units in the last place of the scores), so that
+        ``max_change=-0.1`` keeps a score of 0.4 against an original of 0.5. A row whose score
+        is NaN meets
+        no bound, so it is dropped. The reference tool's ``filter`` command maps onto this:
+        ``--target_psi p --allowed_variability v`` is ``min_score=p-v, max_score=p+v``;
+        ``--tag lower/higher --delta_score d`` is ``max_change=-d`` / ``min_change=d``;
+        ``--tag equal`` is ``max_abs_change=d``; ``--tag different`` is ``min_abs_change=d``.
+
+        Parameters
+        ----------
+        min_score, max_score : float or None
+            Bounds on the score.
+        min_change, max_change : float or None
+            Bounds on the signed change from the original score.
+        min_abs_change, max_abs_change : float or None
+            Bounds on the absolute change from the original score (``>= 0``).
+
+        Returns
+        -------
+        LocalDataset
+            The kept rows in their order; the provenance gains an entry in its ``"filters"``
+            list: the bounds given and the row counts before and after.
+
+        Raises
+        ------
+        ValueError
+            If no bound is given, a bound is not a number or is NaN, a minimum exceeds its
+            maximum, an absolute-change bound is negative, or a change bound is asked for and
+            the provenance holds no finite ``"original_score"``.
+        """
+        bounds = {
+            "min_score": min_score, "max_score": max_score,
+            "min_change": min_change, "max_change": max_change,
+            "min_abs_change": min_abs_change, "max_abs_change": max_abs_change,
+        }
+        given = {name: _bound(name, value) for name, value in bounds.items() if value is not None}
+        if not given:
+            raise ValueError("filter needs at least one bound: min_score, max_score, "
+                             "min_change, max_change, min_abs_change or max_abs_change")
+        for low, high in (("min_score", "max_score"), ("min_change", "max_change"),
+                          ("min_abs_change", "max_abs_change")):
+            if low in given and high in given and given[low] > given[high]:
+                raise ValueError(f"{low}={given[low]} is above {high}={given[high]}: no row "
+                                 "could be kept")
+        for name in ("min_abs_change", "max_abs_change"):
+            if given.get(name, 0.0) < 0:
+                raise ValueError(f"{name} bounds an absolute change, so it must be >= 0; got "
+                                 f"{given[name]}")
+        values = {"score": self.scores}
+        if any("change" in name for name in given):
+            original = self.provenance.get("original_score")
+            if not isinstance(original, (int, float)) or not np.isfinite(original):
+                raise ValueError(
+                    "a change filter needs the original score, but the provenance holds no "
+                    f"finite 'original_score' (got {original!r}); set "
+                    "dataset.provenance['original_score'] or filter by score level"
+                )
+            values["change"] = self.scores - float(original)
+            values["abs_change"] = np.abs(values["change"])
+            # a few ulps of the scores: 0.4 - 0.5 is -0.09999999999999998 in floats
+            slack = 8 * np.finfo(np.float64).eps * np.maximum(np.abs(self.scores), abs(original))
+        keep = np.ones(len(self), dtype=bool)
+        for name, bound in given.items():
+            side, quantity = name.split("_", 1)
+            tolerance = 0.0 if quantity == "score" else slack
+            keep &= (values[quantity] >= bound - tolerance if side == "min"
+                     else values[quantity] <= bound + tolerance)
+        out = self.take(keep)
+        record = {**given, "rows_before": len(self), "rows_after": len(out)}
+        out.provenance["filters"] = [*self.provenance.get("filters", []), record]
+        return out
+
     def population(self, grammar: Grammar) -> Population:
         """``n`` individuals parsed back from the phenotypes."""
         return parse_phenotypes(self.phenotypes, grammar)
@@ -218,6 +346,19 @@ class LocalDataset:
             fitness=np.array(fitness, dtype=np.float64),
             provenance=provenance,
         )
+
+
+def _bound(name: str, value: Any) -> float:
+    """``value`` as a float bound, or a ``ValueError`` naming it."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        bound = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if np.isnan(bound):
+        raise ValueError(f"{name} is NaN; give a number or leave it out")
+    return bound
 
 
 def _parse_number(text: str, kind: type, what: str, where: str) -> float | int:

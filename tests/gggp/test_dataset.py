@@ -129,3 +129,95 @@ def test_tsv_refuses_to_write_what_it_could_not_read_back(tmp_path, field, odd):
     with pytest.raises(ValueError, match="tab or line break"):
         data.to_tsv(tmp_path / "d.tsv")
     assert os.listdir(tmp_path) == []
+
+
+def small_dataset(**provenance) -> LocalDataset:
+    reference = "ACGTACGTAC"
+    phenotypes = ["SNV[0,C]", "SNV[1,A]", "SNV[2,A]", "SNV[3,A]", "SNV[4,C]", "SNV[5,A]"]
+    return LocalDataset(
+        reference=reference,
+        phenotypes=phenotypes,
+        sequences=[f"seq{i}" for i in range(6)],
+        scores=[0.1, 0.4, 0.5, 0.6, np.nan, 0.9],
+        generation=np.arange(6),
+        fitness=np.arange(6) / 10,
+        provenance=provenance,
+    )
+
+
+def test_take_selects_rows_by_index_or_mask():
+    data = small_dataset(original_score=0.5, seed=1)
+    picked = data.take([5, 0, 0])
+    assert picked.phenotypes == ["SNV[5,A]", "SNV[0,C]", "SNV[0,C]"]
+    assert picked.sequences == ["seq5", "seq0", "seq0"]
+    np.testing.assert_array_equal(picked.scores, [0.9, 0.1, 0.1])
+    np.testing.assert_array_equal(picked.generation, [5, 0, 0])
+    np.testing.assert_array_equal(picked.fitness, [0.5, 0.0, 0.0])
+    assert picked.provenance == data.provenance and picked.reference == data.reference
+    picked.provenance["seed"] = 2
+    assert data.provenance["seed"] == 1  # a copy, not shared
+    masked = data.take(data.generation % 2 == 1)
+    assert masked.sequences == ["seq1", "seq3", "seq5"]
+    assert len(data.take([])) == 0
+    with pytest.raises(IndexError, match="out of range"):
+        data.take([6])
+    with pytest.raises(IndexError, match="one entry per row"):
+        data.take([True, False])
+    with pytest.raises(IndexError, match="integers or a boolean mask"):
+        data.take([0.5])
+
+
+def test_filter_by_score_level_is_inclusive_and_drops_nan():
+    data = small_dataset()
+    kept = data.filter(min_score=0.4, max_score=0.6)
+    assert kept.sequences == ["seq1", "seq2", "seq3"]
+    assert data.filter(min_score=0.6).sequences == ["seq3", "seq5"]
+    assert data.filter(max_score=0.1).sequences == ["seq0"]
+    assert kept.provenance["filters"] == [
+        {"min_score": 0.4, "max_score": 0.6, "rows_before": 6, "rows_after": 3}
+    ]
+    again = kept.filter(max_score=0.5)
+    assert again.sequences == ["seq1", "seq2"]
+    assert [f["rows_after"] for f in again.provenance["filters"]] == [3, 2]
+    assert "filters" not in data.provenance
+
+
+def test_filter_by_change_from_the_original():
+    data = small_dataset(original_score=0.5)
+    # changes: -0.4, -0.1, 0, 0.1 (0.6 - 0.5 in floats), nan, 0.4
+    assert data.filter(min_change=0.0).sequences == ["seq2", "seq3", "seq5"]
+    assert data.filter(max_change=-0.1).sequences == ["seq0", "seq1"]
+    assert data.filter(min_abs_change=0.3).sequences == ["seq0", "seq5"]
+    assert data.filter(max_abs_change=0.0).sequences == ["seq2"]
+    assert data.filter(min_change=-0.2, max_change=0.2, min_score=0.45).sequences == [
+        "seq2", "seq3"]
+    nudged = LocalDataset("A", ["", ""], ["A", "A"], [0.5 + 1e-9, 0.5 - 1e-9], [0, 0], [0, 0],
+                          {"original_score": 0.5})
+    assert nudged.filter(max_change=0.0).scores.tolist() == [0.5 - 1e-9]  # slack is ulps only
+    assert nudged.filter(min_change=0.0).scores.tolist() == [0.5 + 1e-9]
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({}, "at least one bound"),
+        ({"min_score": float("nan")}, "min_score is NaN"),
+        ({"max_change": "high"}, "max_change must be a number"),
+        ({"min_score": True}, "min_score must be a number"),
+        ({"min_score": 0.6, "max_score": 0.4}, "min_score=0.6 is above max_score=0.4"),
+        ({"min_change": 0.2, "max_change": -0.2}, "min_change=0.2 is above max_change=-0.2"),
+        ({"min_abs_change": -0.1}, "must be >= 0"),
+    ],
+)
+def test_filter_refuses_bad_bounds(options, message):
+    with pytest.raises(ValueError, match=message):
+        small_dataset(original_score=0.5).filter(**options)
+
+
+@pytest.mark.parametrize("provenance", [{}, {"original_score": None},
+                                        {"original_score": float("nan")}])
+def test_change_filter_needs_the_original_score(provenance):
+    data = small_dataset(**provenance)
+    with pytest.raises(ValueError, match="needs the original score"):
+        data.filter(min_abs_change=0.1)
+    assert data.filter(min_score=0.5).sequences == ["seq2", "seq3", "seq5"]
