@@ -415,10 +415,10 @@ def _nearest_other_site(
     at = np.searchsorted(sites, target)
     candidates = []
     for step in (-2, -1, 0, 1):  # the old site blocks at most one neighbour on each side
-        pick = np.clip(at + step, 0, sites.size - 1)
-        site = sites[pick]
+        pick = at + step
+        site = sites[np.clip(pick, 0, sites.size - 1)]
         far = np.abs(site - target).astype(float)
-        far[site == old] = np.inf
+        far[(site == old) | (pick < 0) | (pick >= sites.size)] = np.inf
         candidates.append((far, site))
     far = np.stack([c[0] for c in candidates], axis=1)
     site = np.stack([c[1] for c in candidates], axis=1)
