@@ -1,7 +1,8 @@
 """Grammar-guided genetic programming for local datasets (numpy only).
 
-Grow archives of perturbed sequences (SNVs, insertions, deletions, or user kinds) whose model
-scores spread over the score range, as local datasets for explaining one prediction.
+Grow archives of perturbed sequences (SNVs, insertions, deletions, motif insertions, deletions
+or mutations, or user kinds) whose model scores spread over the score range, as local datasets
+for explaining one prediction.
 
 Main entry points: :class:`Grammar` (what may change), :func:`search` with
 :class:`SearchSettings` (how to search, budgets), :class:`LocalDataset` (the result as data) and
@@ -33,6 +34,14 @@ from .grammar import (
     decode_sequence,
     encode_sequence,
 )
+from .motif_units import (
+    MotifDeletion,
+    MotifInsertion,
+    MotifMutation,
+    MotifOccurrences,
+    MotifSet,
+    motif_kinds,
+)
 from .operators import (
     crossover,
     locality_mutation,
@@ -63,6 +72,11 @@ __all__ = [
     "Grammar",
     "Insertion",
     "LocalDataset",
+    "MotifDeletion",
+    "MotifInsertion",
+    "MotifMutation",
+    "MotifOccurrences",
+    "MotifSet",
     "Population",
     "QualityComponents",
     "SearchResult",
@@ -80,6 +94,7 @@ __all__ = [
     "get_fitness",
     "iad",
     "locality_mutation",
+    "motif_kinds",
     "mutate",
     "next_generation",
     "normalized_entropy",

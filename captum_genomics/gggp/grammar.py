@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,6 +138,27 @@ class UnitKind(abc.ABC):
             ``(m,)`` lengths and ``(m, S)`` bases.  A unit that leaves the reference unchanged is
             drawn again by repair, so kinds whose draw can never be a no-op repair in one pass.
         """
+
+    def positions(self, space: SearchSpace) -> np.ndarray | None:
+        """Where units of this kind may start on ``space``: ``None`` (the default) for anywhere
+        allowed, or the sorted admissible sites.
+
+        A kind tied to sites (e.g. motif occurrences) returns them: fresh units start at a site
+        drawn uniformly, and a locality move goes to the site nearest ``round(N(old, sigma))``
+        other than the old one.  A kind with no admissible site is never drawn on this space
+        (see :class:`SearchSpace`).
+
+        Parameters
+        ----------
+        space : SearchSpace
+            Reference and grammar (its forbidden mask is already set).
+
+        Returns
+        -------
+        numpy.ndarray or None
+            ``(M,)`` sorted unique int64 positions, or ``None``.
+        """
+        return None
 
     def format_args(self, pos: int, ref_len: int, alt: str) -> str:
         """Text between the brackets of a phenotype unit: ``start,end,ALT`` by default."""
@@ -511,6 +533,16 @@ class SearchSpace:
         ``(M,)`` int64 positions a unit may start at.
     alt_width : int
         ``S``, width of new-bases arrays.
+    kind_positions : tuple of (numpy.ndarray or None)
+        ``(K,)`` per kind, :meth:`UnitKind.positions` on this space (``None``: anywhere allowed).
+    kind_probs : numpy.ndarray
+        ``(K,)`` kind probabilities on this space: :attr:`Grammar.kind_probs` with the kinds that
+        have no admissible site set to 0 (with a warning), renormalised.
+
+    Raises
+    ------
+    ValueError
+        If every position is forbidden, or no kind of positive weight has an admissible site.
     """
 
     def __init__(self, grammar: Grammar, reference: np.ndarray) -> None:
@@ -526,6 +558,22 @@ class SearchSpace:
             )
         self._forbidden_cum = np.concatenate([[0], np.cumsum(self.forbidden)])
         self.alt_width = grammar.alt_width
+        self.kind_positions = tuple(kind.positions(self) for kind in grammar.kinds)
+        probs = grammar.kind_probs.copy()
+        for code, (kind, sites) in enumerate(zip(grammar.kinds, self.kind_positions)):
+            if sites is not None and sites.size == 0 and probs[code] > 0:
+                warnings.warn(
+                    f"unit kind {kind.name!r} has no admissible site on this reference (none "
+                    "lies wholly outside forbidden positions); it will not be drawn",
+                    stacklevel=3,
+                )
+                probs[code] = 0.0
+        if probs.sum() <= 0:
+            raise ValueError(
+                f"no unit kind of positive weight has an admissible site on this reference "
+                f"(kinds {list(grammar.kind_names)}); relax the constraints or add a kind"
+            )
+        self.kind_probs = probs / probs.sum()
 
     @property
     def length(self) -> int:

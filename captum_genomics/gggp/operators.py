@@ -35,7 +35,8 @@ def sample_units(
     kinds : numpy.ndarray, optional
         ``(m,)`` kind codes; drawn from the kind weights when omitted.
     positions : numpy.ndarray, optional
-        ``(m,)`` positions; drawn uniformly among allowed positions when omitted.
+        ``(m,)`` positions; when omitted, drawn uniformly among allowed positions, or among
+        the kind's sites for kinds tied to sites (:meth:`UnitKind.positions`).
 
     Returns
     -------
@@ -44,9 +45,17 @@ def sample_units(
     """
     grammar = space.grammar
     if kinds is None:
-        kinds = rng.choice(len(grammar.kinds), size=m, p=grammar.kind_probs).astype(np.int8)
+        kinds = rng.choice(len(grammar.kinds), size=m, p=space.kind_probs).astype(np.int8)
     if positions is None:
         positions = rng.choice(space.allowed_positions, size=m)
+        for code, sites in enumerate(space.kind_positions):
+            idx = np.flatnonzero(kinds == code)
+            if sites is not None and idx.size:
+                if sites.size == 0:
+                    raise ValueError(
+                        f"unit kind {grammar.kinds[code].name!r} has no admissible site here"
+                    )
+                positions[idx] = rng.choice(sites, size=idx.size)
     positions = np.asarray(positions, dtype=np.int64)
     ref_len = np.zeros(m, np.int32)
     alt_len = np.zeros(m, np.int32)
@@ -349,7 +358,10 @@ def locality_mutation(
 
     One unit per individual is chosen; it keeps its kind and moves to ``round(N(old, sigma))``,
     redrawn until it differs from the old position and is allowed (up to ``attempts`` times, else
-    it stays put); its bases or size are then drawn afresh at the new position.
+    it stays put); its bases or size are then drawn afresh at the new position.  A unit of a kind
+    tied to sites (:meth:`UnitKind.positions`, e.g. motif occurrences) moves instead to the site
+    nearest ``round(N(old, sigma))`` other than its old one (ties broken at random; it stays put
+    when its kind has no other site), so it never leaves the kind's sites.
 
     Parameters
     ----------
@@ -385,9 +397,34 @@ def locality_mutation(
         ok[ok] = ~space.forbidden[cand[ok]]
         new[idx[ok]] = cand[ok]
         todo[idx[ok]] = False
+    kinds = pop.kind[rows, slots]
+    for code, sites in enumerate(space.kind_positions):
+        idx = np.flatnonzero(kinds == code)
+        if sites is not None and idx.size:
+            new[idx] = _nearest_other_site(sites, old[idx], sigma, rng)
     units = sample_units(space, rows.size, rng, pop.kind[rows, slots], new)
     _set_units(pop, rows, slots, units)
     return pop
+
+
+def _nearest_other_site(
+    sites: np.ndarray, old: np.ndarray, sigma: float, rng: np.random.Generator
+) -> np.ndarray:
+    """``(m,)`` the site in ``sites`` (sorted) nearest ``round(N(old, sigma))``, not ``old``."""
+    target = np.rint(rng.normal(old, sigma)).astype(np.int64)
+    at = np.searchsorted(sites, target)
+    candidates = []
+    for step in (-2, -1, 0, 1):  # the old site blocks at most one neighbour on each side
+        pick = at + step
+        site = sites[np.clip(pick, 0, sites.size - 1)]
+        far = np.abs(site - target).astype(float)
+        far[(site == old) | (pick < 0) | (pick >= sites.size)] = np.inf
+        candidates.append((far, site))
+    far = np.stack([c[0] for c in candidates], axis=1)
+    site = np.stack([c[1] for c in candidates], axis=1)
+    far += rng.random(far.shape) * 0.5  # random tie-break between equidistant sites
+    best = site[np.arange(old.size), np.argmin(far, axis=1)]
+    return np.where(np.isfinite(far.min(axis=1)), best, old)
 
 
 def mutate(
