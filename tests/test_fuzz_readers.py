@@ -244,7 +244,8 @@ def _region_tuples():
 
 
 def _region_intervals():
-    return st.builds(lambda chrom, start, size, strand: Interval(chrom, start, start + size, strand),
+    return st.builds(lambda chrom, start, size, strand: Interval(chrom, start, start + size,
+                                                                 strand),
                      st.sampled_from(["chr10", "chr2"]), _COORDINATES.filter(lambda s: s >= 1),
                      st.integers(0, 2000), st.sampled_from("+-."))
 
