@@ -392,7 +392,7 @@ def read_jaspar(path, pseudocount: float = 0.0) -> dict[str, np.ndarray]:
         A JASPAR file: one or more ``>ID name`` headers, each followed by four count rows
         for A, C, G, T, written either ``A [ 4 19 0 ]`` or as bare numbers (then in the
         order A, C, G, T). A headerless file with four bare rows (``.pfm``) is one matrix
-        named after the file.
+        named after the file. A leading UTF-8 byte-order mark is dropped.
     pseudocount : float, default 0.0
         Added to every count before normalising.
 
@@ -409,15 +409,20 @@ def read_jaspar(path, pseudocount: float = 0.0) -> dict[str, np.ndarray]:
         If ``path`` does not exist.
     ValueError
         On a malformed file: wrong number of rows, rows of different lengths, duplicate or
-        missing letters, non-numeric or negative counts, or a position with no counts.
+        missing letters, non-numeric or negative counts, a position with no counts, or
+        text that is not UTF-8.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"JASPAR file not found: {path}")
     if pseudocount < 0:
         raise ValueError(f"pseudocount must be >= 0, got {pseudocount!r}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
     blocks: list[tuple[str, list[tuple[str | None, str, int]]]] = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         if line.startswith(">"):

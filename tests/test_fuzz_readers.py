@@ -225,3 +225,56 @@ def _load_keras_deepg(path):
 def test_loaders_say_a_directory_is_a_directory(tmp_path, load, kind):
     with pytest.raises(ValueError, match=f"{tmp_path} is a directory, not a {kind} file"):
         load(tmp_path)
+
+
+_CHROM_LENGTH = 110_000
+_COORDINATES = st.one_of(st.integers(-5, 5), st.integers(_CHROM_LENGTH - 5, _CHROM_LENGTH + 5),
+                         st.integers(-2**70, 2**70), st.integers(1, _CHROM_LENGTH))
+_ODD = st.one_of(st.none(), st.floats(allow_nan=True), st.text(max_size=3), st.booleans())
+
+
+def _region_tuples():
+    chrom = st.one_of(st.just("chr10"), st.sampled_from(["", "chr1", "chr10 ", "CHR10"]))
+    return st.one_of(
+        st.tuples(chrom, _COORDINATES, _COORDINATES),
+        st.tuples(chrom, st.one_of(_COORDINATES, _ODD), st.one_of(_COORDINATES, _ODD)),
+        st.tuples(_ODD, _COORDINATES, _COORDINATES),
+        st.lists(_COORDINATES, max_size=4).map(tuple),
+    )
+
+
+def _region_intervals():
+    return st.builds(lambda chrom, start, size, strand: Interval(chrom, start, start + size,
+                                                                 strand),
+                     st.sampled_from(["chr10", "chr2"]), _COORDINATES.filter(lambda s: s >= 1),
+                     st.integers(0, 2000), st.sampled_from("+-."))
+
+
+def _region_strings():
+    return st.builds(lambda chrom, start, end, sep: f"{chrom}:{start}{sep}{end}",
+                     st.sampled_from(["chr10", "chr1", ""]), _COORDINATES, _COORDINATES,
+                     st.sampled_from(["-", "--", ":", "-+"]))
+
+
+@FUZZ
+@given(region=st.one_of(_region_tuples(), _region_intervals(), _region_strings()))
+def test_read_region_reads_the_right_bases_or_says_what_is_wrong(fasta_text, region):
+    try:
+        seq = read_region(FASTA, region)
+    except (ValueError, TypeError) as err:
+        assert "region" in str(err) or "chromosome" in str(err), err
+        return
+    if isinstance(region, Interval):
+        chrom, start, end = region.chrom, region.start, region.end
+    elif isinstance(region, tuple):
+        chrom, start, end = region
+    else:
+        chrom, coordinates = region.split(":")
+        start, end = map(int, coordinates.split("-"))
+    assert chrom == "chr10" and 1 <= start <= end <= _CHROM_LENGTH
+    assert seq == fasta_text[start - 1 : end]
+
+
+@pytest.fixture(scope="module")
+def fasta_text() -> str:
+    return FASTA.read_text().split("\n", 1)[1].replace("\n", "")

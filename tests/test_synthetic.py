@@ -205,6 +205,20 @@ def test_read_jaspar(tmp_path):
     assert data.motif == "CACGTG"
 
 
+def test_read_jaspar_drops_a_byte_order_mark_and_names_a_non_utf8_file(tmp_path):
+    plain, bom = tmp_path / "plain.jaspar", tmp_path / "bom.jaspar"
+    plain.write_text(JASPAR)
+    bom.write_bytes(b"\xef\xbb\xbf" + JASPAR.encode())
+    with_bom, without = read_jaspar(bom), read_jaspar(plain)
+    assert list(with_bom) == list(without) == ["MA0004.1", "MA9999.1"]
+    for name in without:
+        np.testing.assert_array_equal(with_bom[name], without[name])
+    latin = tmp_path / "latin.jaspar"
+    latin.write_bytes(b">MA1 caf\xe9\n" + JASPAR.encode())
+    with pytest.raises(ValueError, match=f"{latin}: not UTF-8 text"):
+        read_jaspar(latin)
+
+
 def test_read_bare_pfm(tmp_path):
     path = tmp_path / "ctcf.pfm"
     path.write_text("1 2 3\n1 0 0\n1 0 0\n1 2 1\n")

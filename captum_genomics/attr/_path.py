@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -42,6 +43,10 @@ _FIRST_GRID = 9
 _SPLIT_SHARE = 0.5
 #: Narrowest interval that is still split (2**-20 of the path).
 _MIN_WIDTH = 2.0 ** -20
+#: torch's messages for operands of different dtypes ("Input type (double) and bias type
+#: (float) should be the same", "expected m1 and m2 to have the same dtype", "expected
+#: scalar type Float but found Double").
+_DTYPE_MISMATCH = re.compile(r"dtype|scalar type|type \(.*\) and .* should be the same")
 
 
 
@@ -207,7 +212,16 @@ class PathEngine:
             else a
             for a in self.args
         )
-        output = self.forward_func(from_ncl(batch_ncl, self.layout), *args)
+        try:
+            output = self.forward_func(from_ncl(batch_ncl, self.layout), *args)
+        except RuntimeError as err:
+            if not _DTYPE_MISMATCH.search(str(err)):
+                raise
+            raise TypeError(
+                f"forward_func failed on {batch_ncl.dtype} inputs with a dtype mismatch "
+                f"({err}); cast the inputs to the dtype the model computes in (e.g. "
+                "inputs.float()) or the model to the inputs' (inputs are not cast silently)"
+            ) from err
         if not isinstance(output, torch.Tensor):
             raise TypeError(f"forward_func must return a tensor, got {type(output).__name__}")
         output = select_targets(output, None if self.targets is None else self.targets[examples])

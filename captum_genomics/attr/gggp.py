@@ -628,12 +628,18 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         Warns
         -----
         UserWarning
-            For each sequence whose local dataset holds fewer than 2 rows (the model's score
-            hardly moved under the edits tried, as for a saturated model): that sequence gets
-            zero attributions, and its ``SurrogateFit`` has ``model=None``, no features and NaN
-            fidelity. The warning names the sequence, the evaluations spent and why the search
-            stopped; raise ``n_samples`` or lower ``settings.initial_min_delta`` to explain it.
-            The other sequences of the batch are explained as usual.
+            For each sequence whose local dataset holds fewer than 2 rows (e.g. a saturated
+            model's score hardly moved): it gets zero attributions, and its ``SurrogateFit``
+            has ``model=None``, no features and NaN fidelity. The warning names the sequence,
+            the evaluations spent, why the search stopped and the fix (e.g. raise
+            ``n_samples``). The other sequences of the batch are explained as usual.
+
+        Raises
+        ------
+        Exception
+            What the model raises, carrying ``sequence_index``, ``finished_datasets`` (``{i:
+            LocalDataset}`` of the sequences before it; ``fit_surrogate`` explains them) and
+            ``partial`` (the failing search's evaluations, see :func:`.search`).
         """
         if scorer is not None:
             warn_deprecated(
@@ -650,19 +656,17 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         inputs, as_tuple = single_input(inputs, "GGGPPerturbationExplainer")
         x = self._read_sequences(inputs)
         n = x.shape[0]
-        maps, fits = [], []
-        for i in range(n):
-            dataset = self._generate(
-                x[i : i + 1],
-                _example_target(target, i, n),
-                _select_example(additional_forward_args, i, n),
-                scorer,
-                seed,
-                tracked,
-                n_samples,
-                perturbations_per_eval,
-                show_progress,
-            )
+        maps, fits, finished = [], [], {}
+        for i in range(n):  # a failing sequence keeps the finished ones on the exception
+            try:
+                dataset = self._generate(
+                    x[i : i + 1], _example_target(target, i, n),
+                    _select_example(additional_forward_args, i, n), scorer, seed, tracked,
+                    n_samples, perturbations_per_eval, show_progress)
+            except Exception as err:
+                err.finished_datasets, err.sequence_index = finished, i
+                raise
+            finished[i] = dataset
             if len(dataset) < 2:
                 fit = self._unmoved_fit(dataset, i)
             else:

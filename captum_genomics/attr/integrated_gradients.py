@@ -128,7 +128,10 @@ class GenomicIntegratedGradients(IntegratedGradients):
     **Dtypes.** Inputs are never cast: when ``forward_func`` is a module (or a bound
     method of one) whose floating parameters have another dtype than the inputs (float64
     or bfloat16 one-hot for a float32 model, say), ``attribute`` raises a ``TypeError``
-    naming both dtypes before any work; cast the inputs (``x.float()``) or the model.
+    naming both dtypes before any work; cast the inputs (``x.float()``) or the model. A
+    plain function (or a module without floating parameters) is run as it is: when torch
+    refuses its inputs' dtype at the first model call, that ``RuntimeError`` is raised as a
+    ``TypeError`` naming the inputs' dtype and the fix (the original chained as its cause).
     Attributions come back in the inputs' dtype.
 
     **Shuffles around noisy inputs.** These wrappers call ``attribute`` on noisy

@@ -3,12 +3,15 @@
 Regions are 1-based and inclusive at both ends (``"chr10:94000-95000"``,
 ``(chrom, start, end)`` or an :class:`~captum_genomics.dna.annotations.Interval`). Files are
 opened with pyfaidx; the ``.fai`` index is read or built next to the FASTA, or, when that
-directory is not writable, once per process in a temporary directory.
+directory is not writable, once per process in a temporary directory. A FASTA starting with a
+UTF-8 byte-order mark is refused with a ``ValueError`` saying so (FASTA indexes address bases
+by byte offset in the file, so the mark cannot be skipped without rewriting it).
 """
 
 from __future__ import annotations
 
 import atexit
+import gzip
 import operator
 import os
 import re
@@ -27,6 +30,7 @@ __all__ = ["one_hot_region", "read_region"]
 
 _REGION_RE = re.compile(r"^(?P<chrom>.+):(?P<start>[\d,]*\d[\d,]*)-(?P<end>[\d,]*\d[\d,]*)$")
 _TEMP_INDEX_DIRS: dict[tuple[str, int, int], str] = {}
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _cleanup_temp_indexes() -> None:
@@ -72,7 +76,26 @@ def _open_fasta(fasta):
                          ".fa/.fasta file inside it")
     if not path.is_file():
         raise ValueError(f"FASTA file not found: {path}")
+    if _starts_with_bom(path):
+        raise ValueError(
+            f"{path} starts with a UTF-8 byte-order mark, which FASTA indexes (pyfaidx, "
+            "samtools faidx) cannot read; remove it first, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' "
+            "on the uncompressed file"
+        )
     return pyfaidx.Fasta(str(path), indexname=_index_path(path), as_raw=True), True
+
+
+def _starts_with_bom(path: Path) -> bool:
+    """Whether the text of ``path`` (plain or gzip) starts with a UTF-8 byte-order mark."""
+    with open(path, "rb") as handle:
+        head = handle.read(3)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as handle:
+                head = handle.read(3)
+        except (OSError, EOFError):  # a damaged gzip: left to pyfaidx to report
+            return False
+    return head == _UTF8_BOM
 
 
 def _parse_region(region) -> tuple[str, int, int]:
@@ -159,8 +182,9 @@ def read_region(fasta, region, strand: str = "+", lowercase: str = "accept") -> 
     ------
     ValueError
         On an unparsable region, an unknown chromosome (available ones listed), start < 1,
-        start > end, an end beyond the chromosome (its length given), a bad strand, or a
-        lowercase base under ``lowercase="error"``.
+        start > end, an end beyond the chromosome (its length given), a bad strand, a
+        lowercase base under ``lowercase="error"``, or a FASTA path that is a directory,
+        missing, or starts with a UTF-8 byte-order mark.
     TypeError
         If ``fasta`` or ``region`` has the wrong type.
     """

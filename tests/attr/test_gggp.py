@@ -425,3 +425,34 @@ def test_a_model_in_training_mode_is_warned_about_and_eval_mode_is_not(inputs):
         warnings.simplefilter("error")
         first = explainer.generate(inputs, target=0)
     np.testing.assert_array_equal(explainer.generate(inputs, target=0).scores, first.scores)
+
+
+class _FailsOnFlagged(torch.nn.Module):
+    """MotifNet, but raising from the third call on a sequence flagged by ``fail``."""
+
+    def __init__(self):
+        super().__init__()
+        self.net, self.flagged_calls = MotifNet(), 0
+
+    def forward(self, x, fail):
+        if bool(fail.any()):
+            self.flagged_calls += 1
+            if self.flagged_calls > 2:
+                raise RuntimeError("the model fell over")
+        return self.net(x)
+
+
+def test_a_failing_sequence_keeps_the_finished_ones_on_the_exception(inputs):
+    settings = SearchSettings(max_evaluations=200, population_size=50)
+    explainer = GGGPPerturbationExplainer(_FailsOnFlagged(), grammar=GRAMMAR, settings=settings)
+    triple = torch.cat([inputs, inputs, inputs])
+    with pytest.raises(RuntimeError, match="the model fell over") as caught:
+        explainer.attribute(triple, target=0, additional_forward_args=torch.tensor([0., 1., 0.]))
+    err = caught.value
+    assert err.sequence_index == 1 and list(err.finished_datasets) == [0]
+    assert err.partial.stop_reason == "error" and err.partial.evaluations > 0
+    alone = explainer.generate(inputs, target=0, additional_forward_args=torch.tensor([0.]))
+    finished = err.finished_datasets[0]
+    assert finished.sequences == alone.sequences
+    np.testing.assert_array_equal(finished.scores, alone.scores)
+    assert explainer.fit_surrogate(finished).per_position().any()

@@ -65,3 +65,28 @@ def test_ig_output_window_past_the_input_says_so():
         ig.attribute(x, output_window=(55, 70), receptive_field=2, n_steps=4)
     inside = ig.attribute(x, output_window=(55, 60), receptive_field=2, n_steps=4)
     assert inside.shape == x.shape and inside[..., :53].abs().sum() == 0
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16])
+def test_ig_names_a_dtype_mismatch_inside_a_plain_function(dtype):
+    from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
+
+    model = TinyNet().eval()
+    ig = GenomicIntegratedGradients(lambda x: model(x))  # no parameters to read a dtype from
+    x = one_hot(REFERENCE, dtype=dtype)
+    with pytest.raises(TypeError, match=f"forward_func failed on {dtype} inputs with a dtype "
+                                        r"mismatch.*inputs.float\(\)") as caught:
+        ig.attribute(x, target=0, n_steps=4)
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    attr = ig.attribute(x.float(), target=0, n_steps=4)
+    assert attr.dtype == torch.float32 and torch.isfinite(attr).all()
+
+
+def test_ig_passes_other_model_errors_through_unchanged():
+    from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
+
+    def broken(x):
+        raise RuntimeError("CUDA out of memory")
+
+    with pytest.raises(RuntimeError, match="CUDA out of memory"):
+        GenomicIntegratedGradients(broken).attribute(one_hot(REFERENCE), target=0, n_steps=4)

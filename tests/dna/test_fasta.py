@@ -192,3 +192,21 @@ def test_fresh_index_beside_fasta_is_used(tmp_path, monkeypatch):
     os.utime(index, (fasta.stat().st_mtime + 10,) * 2)
     _pretend_read_only(monkeypatch, fasta.parent)
     assert fasta_module._index_path(fasta) == str(index)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_fasta_starting_with_a_byte_order_mark_is_refused_clearly(tmp_path, compress):
+    import gzip
+
+    text = b">chr1\nACGTACGT\n"
+    data = b"\xef\xbb\xbf" + text
+    path = tmp_path / ("bom.fa.gz" if compress else "bom.fa")
+    path.write_bytes(gzip.compress(data) if compress else data)
+    with pytest.raises(ValueError, match=rf"{path} starts with a UTF-8 byte-order mark.*sed"):
+        read_region(path, "chr1:1-4")
+    with pytest.raises(ValueError, match="byte-order mark"):
+        one_hot_region(path, "chr1:1-4")
+    assert not (tmp_path / (path.name + ".fai")).exists()
+    plain = tmp_path / "plain.fa"
+    plain.write_bytes(text)
+    assert read_region(plain, "chr1:1-4") == "ACGT"
