@@ -287,6 +287,8 @@ class LocalDataset:
     def from_tsv(cls, path: str | os.PathLike[str]) -> LocalDataset:
         """Read a dataset written by :meth:`to_tsv`.
 
+        A UTF-8 byte-order mark at the start (a spreadsheet's re-save) is dropped.
+
         Raises
         ------
         ValueError
@@ -300,7 +302,7 @@ class LocalDataset:
         if os.path.isdir(path):
             raise ValueError(f"{path} is a directory, not a local dataset TSV")
         try:
-            with open(path, encoding="utf-8") as handle:
+            with open(path, encoding="utf-8-sig") as handle:
                 lines = handle.read().split("\n")
         except UnicodeDecodeError as err:
             raise ValueError(f"{path} is not UTF-8 text (byte {err.start}); it is not a "

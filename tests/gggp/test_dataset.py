@@ -53,6 +53,16 @@ def test_tsv_round_trip_is_lossless(result, tmp_path):
     assert os.listdir(tmp_path) == ["local.tsv"]  # no temporary file left behind
 
 
+def test_tsv_byte_order_mark_is_dropped(result, tmp_path):
+    data = LocalDataset.from_search(result)
+    path = tmp_path / "local.tsv"
+    data.to_tsv(path)
+    marked = tmp_path / "marked.tsv"
+    marked.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    back = LocalDataset.from_tsv(marked)
+    assert back.phenotypes == data.phenotypes and back.reference == data.reference
+
+
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=5))
 @settings(deadline=None, max_examples=20)
 def test_tsv_keeps_floats_bit_for_bit(tmp_path_factory, values):
