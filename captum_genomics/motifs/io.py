@@ -71,13 +71,18 @@ class Motif:
             )
         pwm = np.array(self.pwm, dtype=np.float64)
         if pwm.ndim != 2 or pwm.shape[0] != 4 or pwm.shape[1] < 1:
-            raise ValueError(f"motif {name!r}: pwm must have shape (4, w) with w >= 1, got {pwm.shape}")
+            raise ValueError(
+                f"motif {name!r}: pwm must have shape (4, w) with w >= 1, got {pwm.shape}"
+            )
         if not np.isfinite(pwm).all() or (pwm < 0).any():
             raise ValueError(f"motif {name!r}: pwm entries must be finite and non-negative")
         sums = pwm.sum(axis=0)
         if (sums <= 0).any():
-            raise ValueError(f"motif {name!r}: column(s) {np.flatnonzero(sums <= 0).tolist()} sum to 0")
-        pwm /= sums
+            zero = np.flatnonzero(sums <= 0).tolist()
+            raise ValueError(f"motif {name!r}: column(s) {zero} sum to 0")
+        # columns already summing to 1 (to rounding) stay as given, so files round-trip exactly
+        off = np.abs(sums - 1.0) > 1e-12
+        pwm[:, off] /= sums[off]
         pwm.flags.writeable = False
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "pwm", pwm)
