@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..dna.alphabet import text_to_codes_strict
 from ..gggp.dataset import LocalDataset
 from ..gggp.grammar import Grammar
-from ..gggp.population import Population, apply_population
+from ..gggp.population import Population, apply_population, check_canonical
 from .io import Motif
 from .scan import DEFAULT_THRESHOLD, MotifTable, Occurrences, _check_motifs, scan_motifs
 
@@ -130,31 +131,42 @@ def _lost(reference: Occurrences, ref_lo: np.ndarray, ref_hi: np.ndarray) -> Occ
     return lost
 
 
-def _regions(rows_len: np.ndarray, lo: np.ndarray, hi: np.ndarray, valid: np.ndarray,
-             pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merged scan regions ``[a, b)`` around the edited intervals, per individual."""
+def _window_pieces(ref: np.ndarray, pop: Population, lo: np.ndarray, hi: np.ndarray,
+                   pad: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Edited sequence within ``pad`` bases of the edits, built from the reference and the
+    units alone: per merged region, its individual, its edited start and its codes."""
+    valid = pop.valid
+    lengths = ref.size + np.where(valid, pop.alt_len - pop.ref_len, 0).sum(axis=1)
     who, unit = np.nonzero(valid)
     a = np.maximum(lo[who, unit] - pad, 0)
-    b = np.minimum(hi[who, unit] + pad, rows_len[who])
+    b = np.minimum(hi[who, unit] + pad, lengths[who])
     # units are sorted and disjoint, so both ends grow along an individual's units
     new = np.ones(who.size, bool)
     new[1:] = (who[1:] != who[:-1]) | (a[1:] > b[:-1])
     first = np.flatnonzero(new)
     last = np.append(first[1:], who.size) - 1
-    return who[first], a[first], b[last]
+    pieces = []
+    for f, g in zip(first, last):
+        i, units = who[f], unit[f : g + 1]
+        # between regions the edited sequence is the reference, shifted by earlier units
+        cursor = a[f] - (lo[i, units[0]] - pop.pos[i, units[0]])
+        parts = []
+        for j in units:
+            parts += [ref[cursor : pop.pos[i, j]], pop.alt[i, j, : pop.alt_len[i, j]]]
+            cursor = pop.pos[i, j] + pop.ref_len[i, j]
+        parts.append(ref[cursor : cursor + b[g] - hi[i, units[-1]]])
+        pieces.append(np.concatenate(parts))
+    return who[first], a[first], pieces
 
 
-def _gained(batch, lo: np.ndarray, hi: np.ndarray, valid: np.ndarray, motifs: list[Motif],
-            threshold: float, strands: str, mode: str) -> Occurrences:
-    rows = batch.rows()
-    n = len(rows)
+def _gained(reference: np.ndarray, pop: Population, lo: np.ndarray, hi: np.ndarray,
+            motifs: list[Motif], threshold: float, strands: str, mode: str) -> Occurrences:
+    n = len(pop)
     names = [m.name for m in motifs]
     if mode == "full":
-        found = scan_motifs(rows, motifs, threshold, strands)
+        found = scan_motifs(apply_population(reference, pop).rows(), motifs, threshold, strands)
     else:
-        pad = max(m.width for m in motifs) - 1
-        who, a, b = _regions(batch.lengths, lo, hi, valid, pad)
-        pieces = [rows[i][s:e] for i, s, e in zip(who, a, b)]
+        who, a, pieces = _window_pieces(reference, pop, lo, hi, max(m.width for m in motifs) - 1)
         found = scan_motifs(pieces, motifs, threshold, strands) if pieces else \
             Occurrences.empty(names)
         found.start = found.start + a[found.sequence]
@@ -199,11 +211,12 @@ def motif_changes(dataset: LocalDataset, motifs, threshold: float = DEFAULT_THRE
     names = tuple(m.name for m in motifs)
     grammar = _grammar_for(dataset.phenotypes) if grammar is None else grammar
     pop = dataset.population(grammar)
-    batch = apply_population(dataset.reference, pop)
+    ref_codes = text_to_codes_strict(dataset.reference, "reference")
+    check_canonical(pop, ref_codes.size)
     ref_lo, ref_hi, edit_lo, edit_hi = _edit_intervals(pop)
-    reference = scan_motifs(dataset.reference, motifs, threshold, strands)
+    reference = scan_motifs(ref_codes, motifs, threshold, strands)
     lost = _lost(reference, ref_lo, ref_hi)
-    gained = _gained(batch, edit_lo, edit_hi, pop.valid, motifs, threshold, strands, scan)
+    gained = _gained(ref_codes, pop, edit_lo, edit_hi, motifs, threshold, strands, scan)
     return MotifChanges(names, gained.counts(), lost.counts(), reference, gained, lost)
 
 
@@ -292,7 +305,7 @@ def motif_enrichment(changes: MotifChanges, scores, original_score: float) -> Mo
                 pooled = ((x.size - 1) * x.var(ddof=1) if x.size > 1 else 0.0) + \
                     ((y.size - 1) * y.var(ddof=1) if y.size > 1 else 0.0)
                 sd = np.sqrt(pooled / dof) if dof > 0 else 0.0
-                d = (mean_x - mean_y) / sd if sd > 0 else nan
+                d = float((mean_x - mean_y) / sd) if sd > 0 else nan
             rows.append([name, direction, int(x.size), int(y.size), mean_x, mean_y,
                          mean_x - mean_y, d, cliff, u, p])
     q = benjamini_hochberg([r[-1] for r in rows])

@@ -38,6 +38,12 @@ def intact_a(sequences) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
+def planted_motifs() -> list[Motif]:
+    """``[A, B]``: the motif the model counts and the decoy it ignores."""
+    return [PLANTED, DECOY]
+
+
+@pytest.fixture(scope="session")
 def planted_dataset() -> LocalDataset:
     ref = planted_reference()
     space = Grammar(max_distance=10_000).bind(ref)
