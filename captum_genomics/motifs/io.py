@@ -8,6 +8,7 @@ this module adds validation and errors that name the file.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -37,6 +38,7 @@ IUPAC = {
 DEFAULT_PSEUDOCOUNT = 0.01
 
 _DEFAULT_FILE = "splicing_motifs.meme"
+_WIDTH = re.compile(r"^letter.*\bw=\s*(\d+)", re.MULTILINE)  # as memelite reads it
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,12 +183,16 @@ def read_meme(path: str | os.PathLike[str]) -> list[Motif]:
         raise ValueError(f"motif file {path} is not MEME text: {err}") from err
     if "MEME version" not in text:
         raise ValueError(f"motif file {path} is not a MEME file (no 'MEME version' line)")
-    names = [" ".join(line[5:].split()) for line in text.splitlines() if line.startswith("MOTIF")]
+    lines = text.splitlines()
+    names = [" ".join(line[5:].split()) for line in lines if line.startswith("MOTIF")]
     if not names:
         raise ValueError(f"motif file {path} holds no motif (no MOTIF line)")
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ValueError(f"motif file {path}: motif names must be unique, repeated: {duplicates}")
+    widths = [int(w) for w in _WIDTH.findall(text)]
+    if any(w > len(lines) for w in widths):
+        raise ValueError(f"motif file {path} has a malformed motif: a width exceeds the file")
     try:
         matrices = _read(path)
         motifs = [Motif(name, pwm) for name, pwm in matrices.items()]

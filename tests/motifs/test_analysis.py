@@ -128,3 +128,26 @@ def test_changes_of_an_unparsable_dataset_and_bad_mode(planted_dataset, planted_
         motif_changes(odd, planted_motifs)
     with pytest.raises(ValueError, match="scan"):
         motif_changes(planted_dataset, planted_motifs, scan="fast")
+
+
+@pytest.mark.parametrize("scan", ["windows", "full"])
+def test_changes_by_hand_at_ends_and_junctions(planted_motifs, scan):
+    reference = "TGCATG" + "AAAA" + "TGCACCTG" + "AAAA" + "TGCATG"  # copies at 0 and 22
+    cases = {
+        "Deletion[0,1]": (0, 1),  # breaks the first copy
+        "Insertion[25,C]": (0, 1),  # splits the last copy
+        "Insertion[22,GG]": (0, 0),  # just before the last copy: it moves, intact
+        "Insertion[10,TGCATG]": (1, 0),  # inserts a copy
+        "Deletion[26,28]": (0, 1),  # cuts the end of the last copy
+        "": (0, 0),
+        "Deletion[14,16]": (1, 0),  # TGCA|CC|TG -> TGCATG across the junction
+        "SNV[0,A]|SNV[27,A]": (0, 2),
+    }
+    dataset = LocalDataset(reference, list(cases), ["A"] * len(cases), np.zeros(len(cases)),
+                           np.zeros(len(cases)), np.zeros(len(cases)))
+    changes = motif_changes(dataset, planted_motifs[:1], scan=scan)
+    np.testing.assert_array_equal(changes.gained[:, 0], [g for g, _ in cases.values()])
+    np.testing.assert_array_equal(changes.lost[:, 0], [lost for _, lost in cases.values()])
+    junction = changes.gained_occurrences.for_sequence(6)
+    assert junction.start.tolist() == [10] and junction.end.tolist() == [16]
+    assert changes.individuals("A_planted", "lost").tolist() == [0, 1, 4, 7]

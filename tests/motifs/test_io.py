@@ -112,6 +112,8 @@ ROW = "0.25 0.25 0.25 0.25\n"
         (HEADER + "MOTIF a\nletter-probability matrix: alength= 4 w= 1\n0.5 0.5\n", "malformed"),
         (HEADER + "MOTIF a\nletter-probability matrix: alength= 4 w= 1\n0 0 0 0\n", "malformed"),
         (HEADER + "MOTIF a\nno matrix here\n", "no letter-probability matrix"),
+        (HEADER + "MOTIF a\nletter-probability matrix: alength= 4 w= 99999999999\n" + ROW,
+         "width exceeds"),
     ],
 )
 def test_read_meme_errors_name_the_file(tmp_path, text, match):
