@@ -117,7 +117,7 @@ def _lost(reference: Occurrences, ref_lo: np.ndarray, ref_hi: np.ndarray) -> Occ
     n = ref_lo.shape[0]
     if len(reference) == 0 or n == 0:
         return Occurrences.empty(reference.motif_names, n)
-    # candidate pairs (individual, occurrence), one individual at a time keeps memory at n*U + K
+    # (individual, occurrence) pairs; one individual at a time keeps each comparison K x U
     who, which = [], []
     for i in range(n):
         hit = ((reference.start[:, None] < ref_hi[i]) & (reference.end[:, None] > ref_lo[i]))
