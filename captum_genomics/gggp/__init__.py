@@ -31,10 +31,13 @@ from .grammar import (
     decode_sequence,
     encode_sequence,
 )
+from .locality import edit_distances, locality_statistics
 from .operators import (
     crossover,
     locality_mutation,
     mutate,
+    parsimony_rank,
+    positional_crossover,
     random_population,
     repair,
     standard_mutation,
@@ -47,7 +50,9 @@ from .population import (
     format_phenotypes,
     parse_phenotypes,
 )
-from .search import Evaluator, SearchResult, SearchSettings, next_generation, search
+from .prune import PruneReport, drop_each_unit, prune_archive, prune_result
+from .search import Evaluator, SearchResult, next_generation, search
+from .settings import SearchSettings
 
 __all__ = [
     "FITNESS_FUNCTIONS",
@@ -61,6 +66,7 @@ __all__ = [
     "Insertion",
     "LocalDataset",
     "Population",
+    "PruneReport",
     "QualityComponents",
     "SearchResult",
     "SearchSettings",
@@ -72,15 +78,22 @@ __all__ = [
     "binfiller",
     "crossover",
     "decode_sequence",
+    "drop_each_unit",
+    "edit_distances",
     "encode_sequence",
     "format_phenotypes",
     "get_fitness",
     "iad",
+    "locality_statistics",
     "locality_mutation",
     "mutate",
     "next_generation",
     "normalized_entropy",
     "parse_phenotypes",
+    "parsimony_rank",
+    "positional_crossover",
+    "prune_archive",
+    "prune_result",
     "quality_components",
     "random_population",
     "repair",
