@@ -534,6 +534,7 @@ def search(
         failure = _prune(
             archive, evaluator, settings, "end", pruning, settings.prune_max_evaluations, None
         )
+        stop = "error" if failure is not None else stop
     bar.close()
     if stop == "time" and not archive.full:
         warnings.warn(
