@@ -243,4 +243,3 @@ def prune_result(
         pruning=[*result.pruning, {"generation": "end", **report.as_dict()}],
         locality=locality_statistics(result.space, archive.entries()[0]),
     )
-

@@ -296,8 +296,10 @@ class SearchResult:
             "units_removed": sum(int(p["units_removed"]) for p in self.pruning),
             "pruning": list(self.pruning),
             "locality": dict(self.locality),
-            "quality_trace": {"evaluations": [int(row["evaluations"]) for row in self.log],
-                              "quality": [float(row["quality"]) for row in self.log]},
+            "quality_trace": {
+                "evaluations": [int(row["evaluations"]) for row in self.log],
+                "quality": [float(row["quality"]) for row in self.log],
+            },
         }
 
 
@@ -494,16 +496,14 @@ def search(
         eligible = None
         if generation == 0:
             eligible = np.abs(scores - original_score) >= settings.initial_min_delta
-        elif settings.admission == "fitness":
-            eligible = fitness > 0
+        elif settings.admission == "fitness":  # >= 0 while empty: IAD gains nothing then
+            eligible = fitness >= 0 if len(archive) == 0 else fitness > 0
         added = archive.add(keys, scores, population, generation, fitness, eligible)
         new = evaluator.evaluations - before
         idle = idle + 1 if new == 0 else 0
         pruned_with = evaluator.evaluations
         if failure is None and generation in settings.prune_generations:
-            failure = _prune(
-                archive, evaluator, settings, generation, pruning, left_of(), deadline
-            )
+            failure = _prune(archive, evaluator, settings, generation, pruning, left_of(), deadline)
         quality = archive.quality()
         row = {
             "generation": generation,
@@ -618,7 +618,7 @@ def _warn_out_of_range(evaluator: Evaluator, original_key: bytes, binning: Binni
             "SearchSettings(score_range=...) (the archive's Binning) to the range the scores "
             "take",
             UserWarning,
-            stacklevel=4  # the caller of search (through its argument-renaming wrapper),
+            stacklevel=4,  # the caller of search (through its argument-renaming wrapper),
         )
     return int(outside.size)
 

@@ -27,10 +27,11 @@ class SearchSettings:
         method's rule, default): only those of fitness > 0, the fitness computed against the
         archive as it stood before the generation (BinFiller also counts the earlier members of
         the generation in the same bin, so bins cap at about ``1.05 * archive_size / n_bins``;
-        IAD admits what raises the bin entropy).  ``"all"``: every distinct in-range
-        individual until the archive is full (the behaviour before 0.2, when the archive was
-        simply the first ``archive_size`` distinct evaluations).  The random strategy uses
-        the same rule.
+        IAD admits what raises the bin entropy; while the archive is empty, fitness >= 0 is
+        enough, since no single score raises the entropy of nothing).  ``"all"``: every
+        distinct in-range individual until the archive is full (the behaviour before 0.2, when
+        the archive was simply the first ``archive_size`` distinct evaluations).  The random
+        strategy uses the same rule.
     parsimony : {"lexicographic", "none"}
         ``"lexicographic"`` (default): selection (tournament and elitism) breaks fitness ties
         by fewer units, then by fewer bases edited, so at equal quality the archive stays
@@ -147,9 +148,7 @@ class SearchSettings:
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
-        object.__setattr__(
-            self, "prune_generations", tuple(int(g) for g in self.prune_generations)
-        )
+        object.__setattr__(self, "prune_generations", tuple(int(g) for g in self.prune_generations))
         if self.prune_tolerance is not None and not self.prune_tolerance >= 0:
             raise ValueError(f"prune_tolerance must be >= 0 or None, got {self.prune_tolerance}")
         if self.prune_max_evaluations is not None and int(self.prune_max_evaluations) < 0:
