@@ -15,8 +15,9 @@ e.g. ``locus_scores(attr, "sum")``, together with the planted-motif ground truth
 
 Local-dataset metrics (GGGP perturbation datasets): :func:`archive_quality`,
 :func:`quality_components` and :func:`local_dataset_quality` (archive quality and its parts),
-:func:`edit_distances` and :func:`edit_distance_distribution` (how far the perturbations lie
-from the input), :func:`surrogate_fidelity` (agreement of a surrogate with the model).
+:func:`edit_distances`, :func:`edit_distance_distribution` and :func:`local_dataset_locality`
+(how far the perturbations lie from the input: mean and median edit distance, mean units),
+:func:`surrogate_fidelity` (agreement of a surrogate with the model).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from captum_genomics.dna.codec import check_one_hot
 from captum_genomics.gggp.archive import QualityComponents, archive_quality, quality_components
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar, encode_sequence
+from captum_genomics.gggp.locality import edit_distances, locality_statistics
 from captum_genomics.gggp.population import apply_population
 from captum_genomics.gggp.search import SearchSettings
 from captum_genomics.surrogates import fidelity as surrogate_fidelity
@@ -43,6 +45,7 @@ __all__ = [
     "edit_distance_distribution",
     "edit_distances",
     "information_content",
+    "local_dataset_locality",
     "local_dataset_quality",
     "motif_recovery",
     "off_simplex_angle",
@@ -435,87 +438,28 @@ def local_dataset_quality(dataset: LocalDataset) -> QualityComponents:
     )
 
 
-def edit_distances(sequences, reference, max_distance: int | None = None) -> np.ndarray:
-    """Levenshtein distance of each sequence to a reference.
-
-    Unit costs for substituting, inserting and deleting one base (N is a letter like any
-    other). Computed exactly by a banded dynamic programme vectorised over the sequences:
-    an alignment of cost ``d`` never leaves the diagonals ``|i - j| <= d``, so a band as
-    wide as an upper bound of every distance (``|len - L|`` plus the mismatches of the
-    overlapping prefix) gives exact results.
+def local_dataset_locality(data, grammar: Grammar | None = None) -> dict:
+    """How close a local dataset stays to its input: the companion of
+    :func:`local_dataset_quality` (GGGP archives should be as close as random sampling's or
+    closer at equal quality).
 
     Parameters
     ----------
-    sequences : sequence of str or of 1-D integer arrays
-        ``(n,)`` sequences over A, C, G, T, N (any case), or codes A=0, C=1, G=2, T=3,
-        N=4; lengths may differ.
-    reference : str or 1-D integer array, length L
-        The sequence distances are measured to.
-    max_distance : int, optional
-        Only distances up to this are needed: larger ones are reported as
-        ``max_distance + 1`` and the band narrows to it, which is faster.
+    data : LocalDataset or SearchResult
+        ``n`` perturbations of one reference (a dataset is parsed back from its phenotypes).
+    grammar : Grammar, optional
+        Grammar whose unit kinds wrote a dataset's phenotypes (default: the built-in kinds).
 
     Returns
     -------
-    numpy.ndarray, shape (n,), int64
-        The distances (capped at ``max_distance + 1`` when given).
-
-    Examples
-    --------
-    >>> edit_distances(["ACGT", "AGT", "ACGTT", "TTTT"], "ACGT").tolist()
-    [0, 1, 1, 3]
+    dict
+        ``mean_edit_distance``, ``median_edit_distance`` (exact Levenshtein distances of the
+        edited sequences, unpadded, to the reference), ``mean_units`` and ``n``.
     """
-    ref = encode_sequence(reference).astype(np.int16)
-    rows = [encode_sequence(seq) for seq in sequences]
-    if max_distance is not None and (isinstance(max_distance, bool) or int(max_distance) < 0):
-        raise ValueError(f"max_distance must be an int >= 0 or None, got {max_distance!r}")
-    n, big_l = len(rows), ref.size
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    lengths = np.array([row.size for row in rows], dtype=np.int64)
-    width = int(lengths.max())
-    codes = np.full((n, width + 1), -1, dtype=np.int16)  # column ``width``: never a base
-    codes[np.arange(width + 1) < lengths[:, None]] = np.concatenate(rows)
-    overlap = min(width, big_l)
-    mismatch = (codes[:, :overlap] != ref[:overlap]) & (
-        np.arange(overlap) < np.minimum(lengths, big_l)[:, None]
-    )
-    bound = int((mismatch.sum(axis=1) + np.abs(lengths - big_l)).max())
-    band = bound if max_distance is None else min(bound, int(max_distance))
-    result = _banded_levenshtein(codes, lengths, ref, band)
-    if max_distance is not None:
-        result = np.minimum(result, int(max_distance) + 1)
-    return result
-
-
-def _banded_levenshtein(
-    codes: np.ndarray, lengths: np.ndarray, ref: np.ndarray, band: int
-) -> np.ndarray:
-    """Levenshtein distances on the diagonals ``|i - j| <= band`` (exact up to ``band``).
-
-    ``codes`` is (n, W + 1) with -1 past each row's end; cell ``[:, band + d]`` of the
-    running row holds ``D[i][i + d]``, the distance of ``ref[:i]`` to ``seq[:i + d]``.
-    """
-    big = ref.size + codes.shape[1] + 2  # above any distance
-    offsets = np.arange(-band, band + 1)
-    last = codes.shape[1] - 1
-    inside = (offsets >= 0) & (offsets <= lengths[:, None])
-    row = np.where(inside, offsets, big)
-    for i in range(1, ref.size + 1):
-        j = i + offsets
-        inside = (j >= 0) & (j <= lengths[:, None])
-        substitute = row + (codes[:, np.clip(j - 1, 0, last)] != ref[i - 1])
-        delete = np.full_like(row, big)
-        delete[:, :-1] = row[:, 1:] + 1
-        best = np.where(inside, np.minimum(substitute, delete), big)
-        # insertions run along the row: D[i][j] = min over j' <= j of best[j'] + (j - j')
-        best = np.minimum.accumulate(best - offsets, axis=1) + offsets
-        row = np.where(inside, np.minimum(best, big), big)
-    end = lengths - ref.size
-    within = np.abs(end) <= band
-    out = np.full(lengths.shape, big, dtype=np.int64)
-    out[within] = row[np.flatnonzero(within), end[within] + band]
-    return out
+    if isinstance(data, LocalDataset):
+        population = data.population(grammar or Grammar()) if len(data) else None
+        return locality_statistics(encode_sequence(data.reference), population)
+    return locality_statistics(data.space, data.archive.entries()[0])
 
 
 def edit_distance_distribution(dataset: LocalDataset, grammar: Grammar | None = None) -> dict:

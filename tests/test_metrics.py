@@ -18,6 +18,7 @@ from captum_genomics.metrics import (
     edit_distance_distribution,
     edit_distances,
     information_content,
+    local_dataset_locality,
     local_dataset_quality,
     motif_recovery,
     off_simplex_angle,
@@ -356,6 +357,36 @@ def test_edit_distance_distribution_of_a_local_dataset():
     assert out["mean"] == pytest.approx(11 / 5) and out["median"] == 2.0 and out["max"] == 5
     with pytest.raises(ValueError, match="no rows"):
         edit_distance_distribution(LocalDataset(reference, [], [], [], [], []))
+
+
+def test_local_dataset_locality_of_a_dataset_and_of_a_search_result():
+    from captum_genomics.gggp import Grammar, SearchSettings, search
+
+    reference = "ACGTACGTACGTACGTACGT"
+    phenotypes = ["SNV[2,A]", "Deletion[3,5]", "Insertion[4,GT]|SNV[10,T]",
+                  "SNV[1,A]|SNV[5,A]|Deletion[12,15]", ""]
+    n = len(phenotypes)
+    dataset = LocalDataset(reference, phenotypes, ["N" * 20] * n, np.linspace(0, 1, n),
+                           np.zeros(n), np.zeros(n))
+    out = local_dataset_locality(dataset)
+    assert out["mean_edit_distance"] == pytest.approx(11 / 5)
+    assert out["median_edit_distance"] == 2.0
+    assert out["mean_units"] == pytest.approx(7 / 5) and out["n"] == 5
+    empty = LocalDataset(reference, [], [], [], [], [])
+    assert np.isnan(local_dataset_locality(empty)["mean_units"])
+
+    def scorer(batch):
+        return (batch.sequences[:, :40] == 0).mean(axis=1)
+
+    result = search("ACGT" * 20, scorer, grammar=Grammar(), seed=1,
+                    settings=SearchSettings(population_size=30, max_evaluations=200))
+    from_result = local_dataset_locality(result)
+    assert from_result == result.locality and from_result["n"] == len(result.archive) > 0
+    as_dataset = local_dataset_locality(LocalDataset.from_search(result))
+    assert as_dataset["mean_edit_distance"] == pytest.approx(from_result["mean_edit_distance"])
+    assert as_dataset["mean_edit_distance"] == pytest.approx(
+        edit_distance_distribution(LocalDataset.from_search(result))["mean"]
+    )
 
 
 # --- local-dataset quality and surrogate fidelity -------------------------------------------

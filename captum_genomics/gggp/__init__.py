@@ -34,6 +34,7 @@ from .grammar import (
     decode_sequence,
     encode_sequence,
 )
+from .locality import edit_distances, locality_statistics
 from .motif_units import (
     MotifDeletion,
     MotifInsertion,
@@ -46,6 +47,8 @@ from .operators import (
     crossover,
     locality_mutation,
     mutate,
+    parsimony_rank,
+    positional_crossover,
     random_population,
     repair,
     standard_mutation,
@@ -58,7 +61,9 @@ from .population import (
     format_phenotypes,
     parse_phenotypes,
 )
-from .search import Evaluator, SearchResult, SearchSettings, next_generation, search
+from .prune import PruneReport, drop_each_unit, prune_archive, prune_result
+from .search import Evaluator, SearchResult, next_generation, search
+from .settings import SearchSettings
 
 __all__ = [
     "DRESS_COLUMNS",
@@ -78,6 +83,7 @@ __all__ = [
     "MotifOccurrences",
     "MotifSet",
     "Population",
+    "PruneReport",
     "QualityComponents",
     "SearchResult",
     "SearchSettings",
@@ -89,16 +95,23 @@ __all__ = [
     "binfiller",
     "crossover",
     "decode_sequence",
+    "drop_each_unit",
+    "edit_distances",
     "encode_sequence",
     "format_phenotypes",
     "get_fitness",
     "iad",
+    "locality_statistics",
     "locality_mutation",
     "motif_kinds",
     "mutate",
     "next_generation",
     "normalized_entropy",
     "parse_phenotypes",
+    "parsimony_rank",
+    "positional_crossover",
+    "prune_archive",
+    "prune_result",
     "quality_components",
     "random_population",
     "read_dress_csv",

@@ -264,9 +264,11 @@ class Archive:
         self.target_size = int(target_size)
         self.min_per_bin = int(min_per_bin)
         self.sub_counts = np.zeros((self.binning.n_bins, self.binning.n_sub_bins), np.int64)
+        self._excluded: set[bytes] = set()
         self._seen: set[bytes] = set()
         self._chunks: list[tuple] = []
         self._size = 0
+        self._units = 0
 
     def __len__(self) -> int:
         return self._size
@@ -277,12 +279,18 @@ class Archive:
         return self.sub_counts.sum(axis=1)
 
     @property
+    def mean_units(self) -> float:
+        """Mean units per archived individual (NaN when empty)."""
+        return self._units / self._size if self._size else float("nan")
+
+    @property
     def full(self) -> bool:
         """Whether the archive reached ``target_size``."""
         return self._size >= self.target_size
 
     def exclude(self, keys: Sequence[bytes]) -> None:
         """Never archive sequences with these keys (e.g. the unedited reference)."""
+        self._excluded.update(keys)
         self._seen.update(keys)
 
     def add(
@@ -290,7 +298,7 @@ class Archive:
         keys: Sequence[bytes],
         scores: np.ndarray,
         population: Population,
-        generation: int,
+        generation: int | np.ndarray,
         fitness: np.ndarray,
         eligible: np.ndarray | None = None,
     ) -> np.ndarray:
@@ -304,8 +312,8 @@ class Archive:
             ``(n,)`` scores.
         population : Population
             The ``n`` individuals.
-        generation : int
-            Generation number stored with each entry.
+        generation : int or numpy.ndarray
+            Generation number stored with the entries (one, or ``(n,)``).
         fitness : numpy.ndarray
             ``(n,)`` fitness stored with each entry.
         eligible : numpy.ndarray, optional
@@ -339,12 +347,41 @@ class Archive:
                 (
                     population.take(idx),
                     scores[idx],
-                    np.full(idx.size, generation, np.int64),
+                    np.broadcast_to(np.asarray(generation, np.int64), (n,))[idx].copy(),
                     np.asarray(fitness, dtype=float)[idx],
                 )
             )
             self._size += idx.size
+            self._units += int(population.n_units[idx].sum())
         return ok
+
+    def rebuild(
+        self,
+        keys: Sequence[bytes],
+        scores: np.ndarray,
+        population: Population,
+        generation: np.ndarray,
+        fitness: np.ndarray,
+    ) -> np.ndarray:
+        """Replace every entry by these, in order (e.g. after pruning); counts follow the new
+        scores, duplicates keep their first occurrence and excluded keys stay excluded.
+
+        Parameters
+        ----------
+        keys, scores, population, generation, fitness
+            ``n`` entries as in :meth:`add` (``generation`` ``(n,)``).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n,)`` bool, True for entries kept.
+        """
+        self.sub_counts[:] = 0
+        self._seen = set(self._excluded)
+        self._chunks = []
+        self._size = 0
+        self._units = 0
+        return self.add(keys, scores, population, generation, fitness)
 
     def quality(self) -> QualityComponents:
         """Quality of the current archive."""

@@ -251,6 +251,90 @@ def tournament_select(
     return entrants[np.arange(n), np.argmax(fitness[entrants], axis=1)]
 
 
+def parsimony_rank(fitness: np.ndarray, population: Population) -> np.ndarray:
+    """Dense rank of each individual by fitness, ties broken by fewer units then fewer bases
+    edited (0 = best); equal keys share a rank.
+
+    Parameters
+    ----------
+    fitness : numpy.ndarray
+        ``(P,)`` fitness, higher is better.
+    population : Population
+        The ``P`` individuals.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(P,)`` int64 ranks; ``tournament_select(-rank, ...)`` selects with this order.
+    """
+    fitness = np.asarray(fitness, dtype=float)
+    edited = np.where(population.valid, np.maximum(population.ref_len, population.alt_len), 0)
+    keys = np.stack([-fitness, population.n_units, edited.sum(axis=1)]).astype(float)
+    order = np.lexsort(keys[::-1])
+    ordered = keys[:, order]
+    changed = np.concatenate([[False], (np.diff(ordered, axis=1) != 0).any(axis=0)])
+    rank = np.empty(fitness.size, np.int64)
+    rank[order] = np.cumsum(changed)
+    return rank
+
+
+def positional_crossover(
+    population: Population,
+    first: np.ndarray,
+    second: np.ndarray,
+    probability: float,
+    rng: np.random.Generator,
+) -> Population:
+    """Crossover at a sequence position, size-neutral on average.
+
+    With probability ``probability`` child ``i`` takes the units of parent ``first[i]`` left
+    of a cut position and those of ``second[i]`` from it on (the rightmost dropped beyond
+    ``U``); the cut is one of the two parents' unit positions, drawn uniformly.  Over
+    exchangeable parents the expected child size is the parents' mean size; a child left
+    without units copies ``first[i]``.  Otherwise the child copies ``first[i]``.
+
+    Parameters
+    ----------
+    population : Population
+        Canonical parents.
+    first, second : numpy.ndarray
+        ``(m,)`` parent indices.
+    probability : float
+        Crossover probability per child.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    Population
+        ``m`` unrepaired children, units sorted by position (overlaps at the cut are left to
+        :func:`repair`).
+    """
+    a = population.take(first)
+    b = population.take(second)
+    m, u = a.kind.shape
+    cross = rng.random(m) < probability
+    pooled_valid = np.concatenate([a.valid, b.valid], axis=1)
+    pooled_pos = np.concatenate([a.pos, b.pos], axis=1)
+    n_pooled = pooled_valid.sum(axis=1)
+    pick = np.floor(rng.random(m) * np.maximum(n_pooled, 1)).astype(np.int64)
+    slot = np.argmax(np.cumsum(pooled_valid, axis=1) > pick[:, None], axis=1)
+    cut = pooled_pos[np.arange(m), slot][:, None]
+    keep = np.concatenate([a.valid & (a.pos < cut), b.valid & (b.pos >= cut)], axis=1)
+    cross &= keep.any(axis=1)
+    big = np.iinfo(np.int64).max
+    order = np.argsort(np.where(keep, pooled_pos, big), axis=1, kind="stable")[:, :u]
+    taken = np.take_along_axis(keep, order, axis=1)
+    child = a.copy()
+    for name in _FIELDS:
+        pooled = np.concatenate([getattr(a, name), getattr(b, name)], axis=1)
+        idx = order if pooled.ndim == 2 else order[:, :, None]
+        moved = np.take_along_axis(pooled, idx, axis=1)
+        getattr(child, name)[cross] = moved[cross]
+    _clear(child, cross[:, None] & ~taken)
+    return child
+
+
 def crossover(
     population: Population,
     first: np.ndarray,

@@ -11,7 +11,6 @@ call.  An optional ``name`` attribute is recorded in the provenance.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import math
@@ -26,142 +25,26 @@ from tqdm.auto import tqdm
 
 from .._deprecation import renamed_arguments
 from .archive import Archive, Binning
-from .fitness import FitnessFunction, get_fitness
+from .fitness import get_fitness
 from .grammar import Grammar, SearchSpace
-from .operators import crossover, mutate, random_population, repair, tournament_select
+from .locality import locality_statistics
+from .operators import (
+    crossover,
+    mutate,
+    parsimony_rank,
+    positional_crossover,
+    random_population,
+    repair,
+    tournament_select,
+)
 from .population import EditBatch, Population, apply_population
+from .prune import prune_archive
+from .settings import SearchSettings
 
 logger = logging.getLogger(__name__)
 
 Scorer = Callable[[EditBatch], Any]
 SeedLike = int | np.random.Generator | None
-
-
-@dataclass(frozen=True)
-class SearchSettings:
-    """Settings of a search; defaults follow the reference's tuned BinFiller configuration.
-
-    Attributes
-    ----------
-    strategy : {"gggp", "random"}
-        ``"random"`` replaces every generation by fresh random individuals (the baseline).
-    fitness : str or callable
-        ``"binfiller"``, ``"iad"`` or ``f(bins, counts, target_size) -> (n,)``.
-    population_size : int
-        Individuals per generation.
-    operators_weight, elitism_weight, novelty_weight : float
-        Shares of each generation made by selection -> crossover -> mutation, by copying the
-        fittest, and by fresh random individuals (normalised; 0.8, 0.0, 0.1).
-    tournament_size : int
-        Entrants per tournament.
-    crossover_probability, mutation_probability : float
-        Per-child chances (0.25, 0.7).
-    locality_weight : float
-        Share of mutations that are locality-aware (0.8).
-    sigma : float
-        Standard deviation of locality moves, in bases (4).
-    n_bins, score_range, n_sub_bins : int, (float, float), int
-        Archive binning (40 bins over [0, 1], 10 sub-bins). Sequences scored outside
-        ``score_range`` are never archived: :func:`search` counts them
-        (:attr:`SearchResult.out_of_range`, ``"out_of_range"`` in the provenance) and warns.
-    archive_size : int
-        Archive target size: capacity, BinFiller target and a stopping criterion.
-    min_per_bin : int
-        Coverage threshold of the quality metric.
-    initial_min_delta : float
-        Generation 0 archives only scores at least this far from the reference's score.
-    max_evaluations : int or None
-        Budget of distinct model inputs scored, the reference included.
-    max_time : float or None
-        Wall-time budget in seconds (checked between scorer calls).
-    max_generations : int or None
-        Budget of generations.
-    patience : int
-        Stop after this many generations in a row without a new evaluation.
-    batch_size : int
-        Most sequences per scorer call.
-    sequence_length : int or None
-        Fixed model input length: edited sequences are padded with N or trimmed at ``trim``'s
-        end.  ``None`` passes variable lengths.
-    trim : {"right", "left"}
-        End where padding or trimming happens.
-    """
-
-    strategy: str = "gggp"
-    fitness: str | FitnessFunction = "binfiller"
-    population_size: int = 500
-    operators_weight: float = 0.8
-    elitism_weight: float = 0.0
-    novelty_weight: float = 0.1
-    tournament_size: int = 5
-    crossover_probability: float = 0.25
-    mutation_probability: float = 0.7
-    locality_weight: float = 0.8
-    sigma: float = 4.0
-    n_bins: int = 40
-    score_range: tuple[float, float] = (0.0, 1.0)
-    n_sub_bins: int = 10
-    archive_size: int = 5000
-    min_per_bin: int = 10
-    initial_min_delta: float = 0.1
-    max_evaluations: int | None = None
-    max_time: float | None = None
-    max_generations: int | None = None
-    patience: int = 50
-    batch_size: int = 256
-    sequence_length: int | None = None
-    trim: str = "right"
-
-    def __post_init__(self) -> None:
-        if self.strategy not in ("gggp", "random"):
-            raise ValueError(f"strategy must be 'gggp' or 'random', got {self.strategy!r}")
-        get_fitness(self.fitness)
-        for name in (
-            "population_size",
-            "tournament_size",
-            "archive_size",
-            "batch_size",
-            "patience",
-            "n_bins",
-            "n_sub_bins",
-        ):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
-        weights = np.array([self.operators_weight, self.elitism_weight, self.novelty_weight])
-        if (weights < 0).any() or weights.sum() <= 0:
-            raise ValueError(
-                f"operators/elitism/novelty weights must be >= 0 with a positive sum, got {weights}"
-            )
-        for name in ("crossover_probability", "mutation_probability", "locality_weight"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
-        if not self.sigma > 0:
-            raise ValueError(f"sigma must be > 0, got {self.sigma}")
-        object.__setattr__(self, "score_range", tuple(float(v) for v in self.score_range))
-        Binning(self.n_bins, *self.score_range, self.n_sub_bins)
-        budgets = (self.max_evaluations, self.max_time, self.max_generations)
-        if all(b is None for b in budgets):
-            raise ValueError(
-                "give at least one of max_evaluations, max_time or max_generations: the archive "
-                "target alone may never be reached"
-            )
-        for name, value in zip(("max_evaluations", "max_time", "max_generations"), budgets):
-            if value is not None and not value > 0:
-                raise ValueError(f"{name} must be positive or None, got {value}")
-        if self.sequence_length is not None and int(self.sequence_length) < 1:
-            raise ValueError(
-                f"sequence_length must be positive or None, got {self.sequence_length}"
-            )
-        if self.trim not in ("right", "left"):
-            raise ValueError(f"trim must be 'right' or 'left', got {self.trim!r}")
-
-    def describe(self) -> dict[str, Any]:
-        """JSON-ready settings (a callable fitness is recorded by name)."""
-        out = dataclasses.asdict(self)
-        if callable(self.fitness):
-            out["fitness"] = getattr(self.fitness, "__name__", type(self.fitness).__name__)
-        out["score_range"] = list(self.score_range)
-        return out
 
 
 def sequence_key(codes: np.ndarray) -> bytes:
@@ -346,9 +229,10 @@ class SearchResult:
     log : list of dict
         One row per generation: ``generation, evaluations, new_evaluations, cache_hits,
         archived, archive_size, quality, size, uniformity, diversity, coverage, mean_fitness,
-        max_fitness, elapsed``.
+        max_fitness, mean_units, prune_evaluations, elapsed`` (``mean_units`` of the archive,
+        ``prune_evaluations`` spent pruning after that generation).
     evaluations, generations : int
-        Budget spent.
+        Budget spent (``evaluations`` includes pruning's).
     elapsed : float
         Wall time in seconds.
     stop_reason : str
@@ -366,6 +250,14 @@ class SearchResult:
     out_of_range : int
         Distinct edited sequences scored outside ``settings.score_range``: never archived
         (search warns when there are any).
+    prune_evaluations : int
+        Evaluations spent pruning (part of ``evaluations``).
+    pruning : list of dict
+        One :class:`~.prune.PruneReport` per pruning, with its ``generation`` (``"end"`` for
+        the end of the run).
+    locality : dict
+        :func:`~.locality.locality_statistics` of the final archive (mean and median exact
+        edit distance to the reference, mean units).
     """
 
     archive: Archive
@@ -381,6 +273,9 @@ class SearchResult:
     tracked: np.ndarray
     scorer_name: str = field(default="scorer")
     out_of_range: int = 0
+    prune_evaluations: int = 0
+    pruning: list[dict[str, Any]] = field(default_factory=list)
+    locality: dict[str, float] = field(default_factory=dict)
 
     def provenance(self) -> dict[str, Any]:
         """JSON-ready record of how the archive was made (``quality_trace``: the evaluations
@@ -396,8 +291,15 @@ class SearchResult:
             "generations": self.generations,
             "stop_reason": self.stop_reason,
             "out_of_range": self.out_of_range,
-            "quality_trace": {"evaluations": [int(row["evaluations"]) for row in self.log],
-                              "quality": [float(row["quality"]) for row in self.log]},
+            "prune_evaluations": self.prune_evaluations,
+            "pruned_individuals": sum(int(p["pruned"]) for p in self.pruning),
+            "units_removed": sum(int(p["units_removed"]) for p in self.pruning),
+            "pruning": list(self.pruning),
+            "locality": dict(self.locality),
+            "quality_trace": {
+                "evaluations": [int(row["evaluations"]) for row in self.log],
+                "quality": [float(row["quality"]) for row in self.log],
+            },
         }
 
 
@@ -422,6 +324,8 @@ def next_generation(
 
     ``"gggp"``: a weighted parallel of elitism (fittest copied), novelty (fresh random) and
     tournament selection -> crossover -> mutation, then repair.  ``"random"``: all fresh.
+    With ``settings.parsimony="lexicographic"`` selection ranks fitness ties by fewer units,
+    then fewer bases edited (:func:`~.operators.parsimony_rank`).
 
     Parameters
     ----------
@@ -447,11 +351,15 @@ def next_generation(
     n_op, n_elite, n_novel = _split(
         size, (settings.operators_weight, settings.elitism_weight, settings.novelty_weight)
     )
-    elite = population.take(np.argsort(-fitness, kind="stable")[: min(n_elite, len(population))])
+    merit = np.asarray(fitness, dtype=float)
+    if settings.parsimony == "lexicographic":
+        merit = -parsimony_rank(merit, population).astype(float)
+    elite = population.take(np.argsort(-merit, kind="stable")[: min(n_elite, len(population))])
     novel = random_population(space, n_novel + n_elite - len(elite), rng)
-    first = tournament_select(fitness, n_op, settings.tournament_size, rng)
-    second = tournament_select(fitness, n_op, settings.tournament_size, rng)
-    children = crossover(population, first, second, settings.crossover_probability, rng)
+    first = tournament_select(merit, n_op, settings.tournament_size, rng)
+    second = tournament_select(merit, n_op, settings.tournament_size, rng)
+    cross = positional_crossover if settings.crossover_operator == "positional" else crossover
+    children = cross(population, first, second, settings.crossover_probability, rng)
     children = mutate(
         space,
         children,
@@ -488,6 +396,13 @@ def search(
     the archive reaching its target size.  With the same seed and evaluation (or generation)
     budget the archive is identical run to run.
 
+    Generation 0 archives what scores at least ``initial_min_delta`` from the reference; later
+    generations archive by ``settings.admission`` (default: fitness > 0 against the archive as
+    it stood before the generation, as the method does).  The archive is pruned after the
+    generations in ``settings.prune_generations`` and, with ``prune="end"``, after the run
+    (:func:`~.prune.prune_archive`).  When the time budget ends the run before the archive is
+    full, a warning says so.
+
     Parameters
     ----------
     reference : str or numpy.ndarray
@@ -519,6 +434,7 @@ def search(
         ``partial`` attribute (a :class:`SearchResult` with ``stop_reason="error"``; recover
         the rows with ``LocalDataset.from_search(err.partial)``). An error while scoring the
         reference itself is raised as it is, without ``partial`` (nothing was evaluated).
+        An error while pruning leaves the archive as it was before that pruning.
     """
     if settings is None:
         raise ValueError(
@@ -550,6 +466,13 @@ def search(
     original_score = float(original[0])
 
     log: list[dict[str, float]] = []
+    pruning: list[dict[str, Any]] = []
+
+    def left_of() -> int | None:
+        if settings.max_evaluations is None:
+            return None
+        return settings.max_evaluations - evaluator.evaluations
+
     generation = 0
     idle = 0
     failure: Exception | None = None
@@ -559,11 +482,8 @@ def search(
         if stop is not None:
             break
         before, hits_before = evaluator.evaluations, evaluator.cache_hits
-        left = None
-        if settings.max_evaluations is not None:
-            left = settings.max_evaluations - evaluator.evaluations
         try:
-            scores, keys, scored = evaluator(population, left, deadline)
+            scores, keys, scored = evaluator(population, left_of(), deadline)
         except Exception as err:  # keep what was scored: archive it, then re-raise with it
             failure = err
             scores, keys, scored = evaluator(population, 0)
@@ -576,9 +496,14 @@ def search(
         eligible = None
         if generation == 0:
             eligible = np.abs(scores - original_score) >= settings.initial_min_delta
+        elif settings.admission == "fitness":  # >= 0 while empty: IAD gains nothing then
+            eligible = fitness >= 0 if len(archive) == 0 else fitness > 0
         added = archive.add(keys, scores, population, generation, fitness, eligible)
         new = evaluator.evaluations - before
         idle = idle + 1 if new == 0 else 0
+        pruned_with = evaluator.evaluations
+        if failure is None and generation in settings.prune_generations:
+            failure = _prune(archive, evaluator, settings, generation, pruning, left_of(), deadline)
         quality = archive.quality()
         row = {
             "generation": generation,
@@ -590,6 +515,8 @@ def search(
             **quality._asdict(),
             "mean_fitness": float(fitness.mean()) if fitness.size else math.nan,
             "max_fitness": float(fitness.max()) if fitness.size else math.nan,
+            "mean_units": archive.mean_units,
+            "prune_evaluations": evaluator.evaluations - pruned_with,
             "elapsed": time.perf_counter() - start,
         }
         log.append(row)
@@ -603,7 +530,21 @@ def search(
             break
         if _stop_reason(settings, evaluator, archive, generation, deadline, idle) is None:
             population = next_generation(space, population, fitness, settings, rng)
+    if failure is None and settings.prune == "end":
+        failure = _prune(
+            archive, evaluator, settings, "end", pruning, settings.prune_max_evaluations, None
+        )
+        stop = "error" if failure is not None else stop
     bar.close()
+    if stop == "time" and not archive.full:
+        warnings.warn(
+            f"the time budget (max_time={settings.max_time:g} s) ended the search with "
+            f"{len(archive)} of {settings.archive_size} archived after {evaluator.evaluations} "
+            "evaluations; raise SearchSettings(max_time=...) or set max_evaluations instead to "
+            "fill the archive",
+            UserWarning,
+            stacklevel=3,
+        )
     out_of_range = _warn_out_of_range(evaluator, original_keys[0], archive.binning)
     result = SearchResult(
         archive=archive,
@@ -621,6 +562,9 @@ def search(
             getattr(scorer, "name", None) or getattr(scorer, "__name__", type(scorer).__name__)
         ),
         out_of_range=out_of_range,
+        prune_evaluations=sum(int(p["evaluations"]) for p in pruning),
+        pruning=pruning,
+        locality=locality_statistics(space, archive.entries()[0]),
     )
     if failure is not None:
         failure.partial = result
@@ -633,6 +577,32 @@ def search(
             failure.add_note(note)
         raise failure
     return result
+
+
+def _prune(
+    archive: Archive,
+    evaluator: Evaluator,
+    settings: SearchSettings,
+    generation: int | str,
+    pruning: list[dict[str, Any]],
+    max_evaluations: int | None,
+    deadline: float | None,
+) -> Exception | None:
+    """Prune the archive, appending the report to ``pruning``; return the scorer's exception
+    (the archive then unchanged) instead of raising it."""
+    try:
+        report = prune_archive(
+            archive,
+            evaluator,
+            tolerance=settings.prune_tolerance,
+            repeat=settings.prune_repeat,
+            max_evaluations=max_evaluations,
+            deadline=deadline,
+        )
+    except Exception as err:
+        return err
+    pruning.append({"generation": generation, **report.as_dict()})
+    return None
 
 
 def _warn_out_of_range(evaluator: Evaluator, original_key: bytes, binning: Binning) -> int:
@@ -648,7 +618,7 @@ def _warn_out_of_range(evaluator: Evaluator, original_key: bytes, binning: Binni
             "SearchSettings(score_range=...) (the archive's Binning) to the range the scores "
             "take",
             UserWarning,
-            stacklevel=4  # the caller of search (through its argument-renaming wrapper),
+            stacklevel=4,  # the caller of search (through its argument-renaming wrapper),
         )
     return int(outside.size)
 

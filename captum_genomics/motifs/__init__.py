@@ -3,7 +3,8 @@
 :func:`read_meme` / :func:`default_splicing_motifs` give :class:`Motif` objects,
 :func:`scan_motifs` finds their :class:`Occurrences`, :func:`motif_changes` counts the
 occurrences each individual of a GGGP local dataset creates and breaks, and
-:func:`motif_enrichment` / :func:`fit_motif_surrogate` relate those changes to the score.
+:func:`motif_enrichment` / :func:`fit_motif_surrogate` relate those changes to the score, and
+:func:`motif_grammar` adds units that insert, delete or mutate motif occurrences to a GGGP grammar.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .analysis import (
     motif_changes,
     motif_enrichment,
 )
+from .grammar import load_motifs, motif_grammar
 from .io import DEFAULT_PSEUDOCOUNT, IUPAC, Motif, default_splicing_motifs, read_meme, write_meme
 from .scan import DEFAULT_THRESHOLD, STRANDS, MotifTable, Occurrences, scan_motifs
 
@@ -37,7 +39,9 @@ __all__ = [
     "default_splicing_motifs",
     "fit_motif_surrogate",
     "motif_changes",
+    "load_motifs",
     "motif_enrichment",
+    "motif_grammar",
     "read_meme",
     "scan_motifs",
     "write_meme",

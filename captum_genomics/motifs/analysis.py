@@ -284,6 +284,15 @@ def motif_enrichment(changes: MotifChanges, scores, original_score: float) -> Mo
         deviation), Cliff's delta (``P(with > without) - P(with < without)``), the
         Mann–Whitney U of the "with" group, its two-sided p-value and the Benjamini–Hochberg
         q-value over all testable rows.
+
+    Notes
+    -----
+    Each row tests one motif on its own. The edits of a GGGP dataset are not independent
+    (selection breeds individuals that share edits), so a motif whose changes ride along with
+    an effective one can test significant too: on a planted-motif search, breaking a decoy
+    motif the model ignores tested q < 1e-6 because its losses co-occurred with losses of the
+    planted one. :func:`fit_motif_surrogate` weighs all motifs jointly and gave the decoy a
+    zero coefficient there; read both.
     """
     from scipy.stats import mannwhitneyu
 

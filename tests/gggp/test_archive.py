@@ -94,3 +94,22 @@ def test_archive_add_rules():
     assert archive.quality() == quality_components(
         scores, n_bins=4, n_sub_bins=2, target_size=5, min_per_bin=1
     )
+
+
+def test_archive_rebuild_recounts_drops_duplicates_and_keeps_exclusions():
+    archive = Archive(Binning(4, 0.0, 1.0, 2), target_size=10, min_per_bin=1)
+    archive.exclude([b"ref"])
+    pop = _pop(3)
+    pop.kind[:, 0] = 0
+    pop.kind[1, 1] = 0  # units per row: 1, 2, 1
+    archive.add([b"a", b"b", b"c"], np.array([0.1, 0.6, 0.9]), pop, 1, np.ones(3))
+    assert archive.mean_units == pytest.approx(4 / 3)
+    kept = archive.rebuild(
+        [b"a", b"a", b"ref"], np.array([0.1, 0.3, 0.9]), pop, np.array([1, 2, 3]), np.ones(3)
+    )
+    np.testing.assert_array_equal(kept, [1, 0, 0])
+    np.testing.assert_array_equal(archive.counts, [1, 0, 0, 0])
+    assert len(archive) == 1 and archive.mean_units == 1.0
+    assert archive.add([b"b"], np.array([0.6]), _pop(1), 4, np.ones(1)).all()  # b is free again
+    np.testing.assert_array_equal(archive.entries()[2], [1, 4])
+    assert math.isnan(Archive().mean_units)

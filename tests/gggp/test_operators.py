@@ -12,6 +12,8 @@ from captum_genomics.gggp.operators import (
     crossover,
     locality_mutation,
     mutate,
+    parsimony_rank,
+    positional_crossover,
     random_population,
     repair,
     standard_mutation,
@@ -62,7 +64,10 @@ def spaces(draw):
     return rng, grammar.bind(ref)
 
 
-@given(spaces(), st.lists(st.sampled_from(["cross", "std", "local", "mutate"]), max_size=6))
+@given(
+    spaces(),
+    st.lists(st.sampled_from(["cross", "positional", "std", "local", "mutate"]), max_size=6),
+)
 @settings(deadline=None, max_examples=40)
 def test_constraints_hold_after_any_operators_and_repair(setup, ops):
     rng, space = setup
@@ -72,6 +77,9 @@ def test_constraints_hold_after_any_operators_and_repair(setup, ops):
         if op == "cross":
             idx = rng.integers(0, len(pop), (2, len(pop)))
             pop = crossover(pop, idx[0], idx[1], 0.8, rng)
+        elif op == "positional":
+            idx = rng.integers(0, len(pop), (2, len(pop)))
+            pop = positional_crossover(pop, idx[0], idx[1], 0.8, rng)
         elif op == "std":
             pop = standard_mutation(space, pop, rng)
         elif op == "local":
@@ -251,3 +259,67 @@ def test_user_kind_needs_no_engine_change(seed):
             else:
                 expected = expected[:p] + parts[1] + expected[p:]
         assert batch.strings()[i] == expected
+
+
+@given(seeds)
+@settings(deadline=None, max_examples=30)
+def test_positional_crossover_children_are_left_of_one_plus_right_of_other(seed):
+    rng = np.random.default_rng(seed)
+    space = Grammar().bind(rng.integers(0, 4, 200).astype(np.uint8))
+    pop = random_population(space, 30, rng)
+    first, second = rng.integers(0, 30, 30), rng.integers(0, 30, 30)
+    kids = positional_crossover(pop, first, second, 1.0, rng)
+    a, b = pop.take(first), pop.take(second)
+    for i in range(30):
+        units = [tuple(int(v) for v in (k.kind, k.pos, k.ref_len)) for k in _units(kids, i)]
+        options = []
+        for cut in np.concatenate([a.pos[i][a.valid[i]], b.pos[i][b.valid[i]]]):
+            left = [u for u in _units(a, i) if u.pos < cut]
+            right = [u for u in _units(b, i) if u.pos >= cut]
+            child = (left + right)[: pop.max_units] or _units(a, i)
+            options.append([tuple(int(v) for v in (k.kind, k.pos, k.ref_len)) for k in child])
+        assert units in options
+        assert units == sorted(units, key=lambda t: t[1])
+    assert positional_crossover(pop, first, second, 0.0, rng).equals(a)
+
+
+def _units(pop, i):
+    from types import SimpleNamespace
+
+    return [
+        SimpleNamespace(kind=pop.kind[i, j], pos=pop.pos[i, j], ref_len=pop.ref_len[i, j])
+        for j in np.flatnonzero(pop.valid[i])
+    ]
+
+
+def test_positional_crossover_does_not_grow_children_but_one_point_does():
+    rng = np.random.default_rng(7)
+    space = Grammar().bind(rng.integers(0, 4, 400).astype(np.uint8))
+    pop = random_population(space, 2000, rng)
+    first, second = rng.integers(0, 2000, (2, 4000))
+    parents = (pop.n_units[first].mean() + pop.n_units[second].mean()) / 2
+    sizes = {
+        op.__name__: repair(space, op(pop, first, second, 1.0, rng), rng).n_units.mean()
+        for op in (positional_crossover, crossover)
+    }
+    assert sizes["positional_crossover"] <= parents + 0.05
+    assert sizes["crossover"] >= parents + 0.2  # the reason for the positional variant
+
+
+def test_parsimony_rank_breaks_fitness_ties_by_units_then_bases():
+    g = Grammar()
+    pop = parse_phenotypes(
+        [
+            "SNV[1,A]|SNV[5,A]",  # fitness 1, 2 units
+            "Deletion[3,7]",  # fitness 1, 1 unit of 4 bases
+            "SNV[9,A]",  # fitness 1, 1 unit of 1 base
+            "SNV[2,A]|SNV[7,A]|SNV[9,C]",  # fitness 2: best whatever its size
+            "SNV[10,A]",  # equal to row 2
+        ],
+        g,
+    )
+    rank = parsimony_rank(np.array([1.0, 1.0, 1.0, 2.0, 1.0]), pop)
+    np.testing.assert_array_equal(rank, [3, 2, 1, 0, 1])
+    rng = np.random.default_rng(0)
+    winners = tournament_select(-rank.astype(float), 200, 5, rng)
+    assert np.mean(winners == 2) > np.mean(winners == 0)

@@ -1,0 +1,204 @@
+"""Settings of a GGGP search: strategy, operators, archive, admission, pruning and budgets."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .archive import Binning
+from .fitness import FitnessFunction, get_fitness
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Settings of a search; defaults follow the reference's tuned BinFiller configuration.
+
+    Attributes
+    ----------
+    strategy : {"gggp", "random"}
+        ``"random"`` replaces every generation by fresh random individuals (the baseline).
+    fitness : str or callable
+        ``"binfiller"``, ``"iad"`` or ``f(bins, counts, target_size) -> (n,)``.
+    admission : {"fitness", "all"}
+        Which scored individuals enter the archive after generation 0.  ``"fitness"`` (the
+        method's rule, default): only those of fitness > 0, the fitness computed against the
+        archive as it stood before the generation (BinFiller also counts the earlier members of
+        the generation in the same bin, so bins cap at about ``1.05 * archive_size / n_bins``;
+        IAD admits what raises the bin entropy; while the archive is empty, fitness >= 0 is
+        enough, since no single score raises the entropy of nothing).  ``"all"``: every
+        distinct in-range individual until the archive is full (the behaviour before 0.2, when
+        the archive was simply the first ``archive_size`` distinct evaluations).  The random
+        strategy uses the same rule.
+    parsimony : {"lexicographic", "none"}
+        ``"lexicographic"`` (default): selection (tournament and elitism) breaks fitness ties
+        by fewer units, then by fewer bases edited, so at equal quality the archive stays
+        closer to the input (BinFiller yields many ties).  ``"none"``: ties go to the first
+        entrant.
+    crossover_operator : {"positional", "one_point"}
+        ``"positional"`` (default, size-neutral on average): the child takes the first
+        parent's units left of a cut position drawn among both parents' unit positions and
+        the second parent's units from it on.  ``"one_point"``: the first ``a`` units of
+        one parent then the tail of the other (its children grow by half a unit on average).
+    population_size : int
+        Individuals per generation.
+    operators_weight, elitism_weight, novelty_weight : float
+        Shares of each generation made by selection -> crossover -> mutation, by copying the
+        fittest, and by fresh random individuals (normalised; 0.8, 0.0, 0.1).
+    tournament_size : int
+        Entrants per tournament.
+    crossover_probability, mutation_probability : float
+        Per-child chances (0.25, 0.7).
+    locality_weight : float
+        Share of mutations that are locality-aware (0.8).
+    sigma : float
+        Standard deviation of locality moves, in bases (4).
+    n_bins, score_range, n_sub_bins : int, (float, float), int
+        Archive binning (40 bins over [0, 1], 10 sub-bins). Sequences scored outside
+        ``score_range`` are never archived: :func:`search` counts them
+        (:attr:`SearchResult.out_of_range`, ``"out_of_range"`` in the provenance) and warns.
+    archive_size : int
+        Archive target size: capacity, BinFiller target and a stopping criterion.
+    min_per_bin : int
+        Coverage threshold of the quality metric.
+    initial_min_delta : float
+        Generation 0 archives only scores at least this far from the reference's score.
+    max_evaluations : int or None
+        Budget of distinct model inputs scored, the reference included (pruning during the
+        run included; pruning at the end has its own ``prune_max_evaluations``).
+    max_time : float or None
+        Wall-time budget in seconds (checked between scorer calls).
+    max_generations : int or None
+        Budget of generations.
+    patience : int
+        Stop after this many generations in a row without a new evaluation (generations that
+        score new sequences but archive none do not count: the run goes on to a budget, as
+        the method's does).
+    prune : {"none", "end"}
+        ``"end"``: prune the archive after the search (see :func:`~.prune.prune_archive`):
+        each archived individual loses a unit whose removal leaves its score unchanged.
+        Default ``"none"`` because pruning at the end costs up to ``mean units * archive
+        size`` further evaluations (3-4 times a 5,000-evaluation search); ask for it.
+    prune_generations : tuple of int
+        Generations after whose archiving the archive is also pruned (within the evaluation
+        and time budgets of the search).
+    prune_tolerance : float or None
+        A variant "scores the same" when ``|variant - archived score| <= prune_tolerance``;
+        ``None`` (default, the reference's rule) when both rounded to 4 decimals are equal.
+    prune_repeat : bool
+        Repeat pruning passes until no unit can be dropped (default ``False``: one pass, one
+        unit per individual, as the reference does).
+    prune_max_evaluations : int or None
+        Budget of new evaluations for the end-of-run pruning (``None``: unlimited).  Its
+        evaluations are counted in :attr:`SearchResult.evaluations` and reported apart as
+        ``prune_evaluations``.
+    batch_size : int
+        Most sequences per scorer call.
+    sequence_length : int or None
+        Fixed model input length: edited sequences are padded with N or trimmed at ``trim``'s
+        end.  ``None`` passes variable lengths.
+    trim : {"right", "left"}
+        End where padding or trimming happens.
+    """
+
+    strategy: str = "gggp"
+    fitness: str | FitnessFunction = "binfiller"
+    admission: str = "fitness"
+    parsimony: str = "lexicographic"
+    crossover_operator: str = "positional"
+    population_size: int = 500
+    operators_weight: float = 0.8
+    elitism_weight: float = 0.0
+    novelty_weight: float = 0.1
+    tournament_size: int = 5
+    crossover_probability: float = 0.25
+    mutation_probability: float = 0.7
+    locality_weight: float = 0.8
+    sigma: float = 4.0
+    n_bins: int = 40
+    score_range: tuple[float, float] = (0.0, 1.0)
+    n_sub_bins: int = 10
+    archive_size: int = 5000
+    min_per_bin: int = 10
+    initial_min_delta: float = 0.1
+    max_evaluations: int | None = None
+    max_time: float | None = None
+    max_generations: int | None = None
+    patience: int = 50
+    batch_size: int = 256
+    sequence_length: int | None = None
+    trim: str = "right"
+    prune: str = "none"
+    prune_generations: tuple[int, ...] = ()
+    prune_tolerance: float | None = None
+    prune_repeat: bool = False
+    prune_max_evaluations: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.strategy not in ("gggp", "random"):
+            raise ValueError(f"strategy must be 'gggp' or 'random', got {self.strategy!r}")
+        get_fitness(self.fitness)
+        for name, allowed in (
+            ("admission", ("fitness", "all")),
+            ("parsimony", ("lexicographic", "none")),
+            ("crossover_operator", ("positional", "one_point")),
+            ("prune", ("none", "end")),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        object.__setattr__(self, "prune_generations", tuple(int(g) for g in self.prune_generations))
+        if self.prune_tolerance is not None and not self.prune_tolerance >= 0:
+            raise ValueError(f"prune_tolerance must be >= 0 or None, got {self.prune_tolerance}")
+        if self.prune_max_evaluations is not None and int(self.prune_max_evaluations) < 0:
+            raise ValueError(
+                f"prune_max_evaluations must be >= 0 or None, got {self.prune_max_evaluations}"
+            )
+        for name in (
+            "population_size",
+            "tournament_size",
+            "archive_size",
+            "batch_size",
+            "patience",
+            "n_bins",
+            "n_sub_bins",
+        ):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        weights = np.array([self.operators_weight, self.elitism_weight, self.novelty_weight])
+        if (weights < 0).any() or weights.sum() <= 0:
+            raise ValueError(
+                f"operators/elitism/novelty weights must be >= 0 with a positive sum, got {weights}"
+            )
+        for name in ("crossover_probability", "mutation_probability", "locality_weight"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
+        if not self.sigma > 0:
+            raise ValueError(f"sigma must be > 0, got {self.sigma}")
+        object.__setattr__(self, "score_range", tuple(float(v) for v in self.score_range))
+        Binning(self.n_bins, *self.score_range, self.n_sub_bins)
+        budgets = (self.max_evaluations, self.max_time, self.max_generations)
+        if all(b is None for b in budgets):
+            raise ValueError(
+                "give at least one of max_evaluations, max_time or max_generations: the archive "
+                "target alone may never be reached"
+            )
+        for name, value in zip(("max_evaluations", "max_time", "max_generations"), budgets):
+            if value is not None and not value > 0:
+                raise ValueError(f"{name} must be positive or None, got {value}")
+        if self.sequence_length is not None and int(self.sequence_length) < 1:
+            raise ValueError(
+                f"sequence_length must be positive or None, got {self.sequence_length}"
+            )
+        if self.trim not in ("right", "left"):
+            raise ValueError(f"trim must be 'right' or 'left', got {self.trim!r}")
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready settings (a callable fitness is recorded by name)."""
+        out = dataclasses.asdict(self)
+        if callable(self.fitness):
+            out["fitness"] = getattr(self.fitness, "__name__", type(self.fitness).__name__)
+        out["score_range"] = list(self.score_range)
+        out["prune_generations"] = list(self.prune_generations)
+        return out
