@@ -46,9 +46,10 @@ def edit_distances(sequences, reference, max_distance: int | None = None) -> np.
     rows = [encode_sequence(seq) for seq in sequences]
     if max_distance is not None and (isinstance(max_distance, bool) or int(max_distance) < 0):
         raise ValueError(f"max_distance must be an int >= 0 or None, got {max_distance!r}")
-    n, big_l = len(rows), ref.size
-    if n == 0:
+    if not rows:
         return np.zeros(0, dtype=np.int64)
+    ref, rows = _strip_shared_ends(ref, rows)
+    n, big_l = len(rows), ref.size
     lengths = np.array([row.size for row in rows], dtype=np.int64)
     width = int(lengths.max())
     codes = np.full((n, width + 1), -1, dtype=np.int16)  # column ``width``: never a base
@@ -63,6 +64,26 @@ def edit_distances(sequences, reference, max_distance: int | None = None) -> np.
     if max_distance is not None:
         result = np.minimum(result, int(max_distance) + 1)
     return result
+
+
+def _strip_shared_ends(ref: np.ndarray, rows: list[np.ndarray]):
+    """Drop the longest prefix and suffix that the reference shares with every sequence.
+
+    Exact for Levenshtein distances (``d(aX, aY) = d(X, Y)``, and likewise at the end), and
+    it shrinks the dynamic programme to the stretch the edits span: local edits of a long
+    input leave most of it shared.
+    """
+    shortest = min(ref.size, *(row.size for row in rows))
+    prefix = suffix = shortest
+    for row in rows:
+        if prefix:
+            head = np.flatnonzero(row[:prefix] != ref[:prefix])
+            prefix = int(head[0]) if head.size else prefix
+        if suffix:
+            tail = np.flatnonzero(row[row.size - suffix:][::-1] != ref[ref.size - suffix:][::-1])
+            suffix = int(tail[0]) if tail.size else suffix
+    suffix = min(suffix, shortest - prefix)
+    return ref[prefix : ref.size - suffix], [row[prefix : row.size - suffix] for row in rows]
 
 
 def _banded_levenshtein(
