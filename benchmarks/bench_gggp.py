@@ -21,7 +21,16 @@ Archive quality (``captum_genomics.gggp.quality_components``): ``0.3 size + 0.3 
 + 0.2 diversity + 0.2 coverage`` over 40 score bins, target size 5,000.  Methods: GGGP with
 BinFiller fitness, GGGP with IAD fitness, and random sampling (same grammar, repair and
 scoring, every generation fresh).  Quality is given at 25 %, 50 % and 100 % of the budget
-(the last generation that ended within it), components at 100 %, means over seeds.
+(the last generation that ended within it), components at 100 %, means over seeds.  Every
+method archives by the method's rule (``SearchSettings(admission="fitness")``: after
+generation 0 only individuals of positive fitness), the random baseline included.
+Locality: ``edit_distance`` is the mean exact Levenshtein distance of the archived sequences
+to the input, ``units`` their mean edit units.  Each method is also reported pruned
+(``method+prune``: :func:`~captum_genomics.gggp.prune_result`, repeated until no unit can be
+dropped without moving the score by more than ``--prune-tolerance``, one sub-bin width
+0.0025 by default; a negative value uses the reference's equality at 4 decimals);
+``prune_evals`` are the pruning's model evaluations and ``total_evals`` the search's plus
+the pruning's.
 Evaluations per second are evaluations / wall time of the whole search.
 
 Surrogate fidelity (task a only).  Every method's explanation is read as per-base effects
@@ -52,7 +61,8 @@ Figures depend on the machine's load: compare rows within one run.
 
     python benchmarks/bench_gggp.py                          # small budgets, a few minutes
     python benchmarks/bench_gggp.py --evaluations 5000 --seeds 5
-    python benchmarks/bench_gggp.py --spliceai-evaluations 3000 --spliceai-members 1 2 3 4 5
+    python benchmarks/bench_gggp.py --skip-planted --incremental --spliceai-evaluations 1500 5000 \
+        --spliceai-members 1 2 3 4 5 --spliceai-population 100 --spliceai-seeds 2
     python benchmarks/bench_gggp.py --skip-spliceai
 """
 
@@ -68,7 +78,7 @@ import numpy as np
 import torch
 
 from captum_genomics.attr.gggp import ForwardScorer
-from captum_genomics.gggp import Grammar, LocalDataset, SearchSettings, search
+from captum_genomics.gggp import Grammar, LocalDataset, SearchSettings, prune_result, search
 from captum_genomics.surrogates import edit_features, fidelity, fit_surrogate
 
 METHODS = {
@@ -89,12 +99,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--train-sequences", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--heldout", type=int, default=300, help="Lime / KernelShap samples")
-    parser.add_argument("--spliceai-evaluations", type=int, default=300)
+    parser.add_argument("--spliceai-evaluations", type=int, nargs="+", default=[300],
+                        help="TUBB8 budgets, one run per budget (e.g. 1500 5000)")
     parser.add_argument("--spliceai-population", type=int, default=50)
     parser.add_argument("--spliceai-seeds", type=int, default=1)
     parser.add_argument("--spliceai-members", type=int, nargs="+", default=[1])
     parser.add_argument("--incremental", action="store_true",
                         help="score TUBB8 with the exact incremental scorer")
+    parser.add_argument("--no-prune", action="store_true",
+                        help="skip the pruned rows (pruning costs extra evaluations)")
+    parser.add_argument("--prune-tolerance", type=float, default=0.0025,
+                        help="'same score' for pruning: within this of the archived score "
+                             "(one sub-bin); a negative value uses the reference's 4-decimal rule")
     parser.add_argument("--skip-spliceai", action="store_true")
     parser.add_argument("--skip-planted", action="store_true")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
@@ -147,8 +163,38 @@ def _quality_at(log: list[dict], evaluations: float) -> float:
     return done[-1] if done else math.nan
 
 
-def run_archives(task, reference, scorer, grammar, budget, population, seeds, length, tracked):
-    """Search with every method and seed; returns (rows, first BinFiller result)."""
+def _tolerance(args: argparse.Namespace) -> float | None:
+    return None if args.prune_tolerance < 0 else args.prune_tolerance
+
+
+def _archive_row(task: str, method: str, budget: int, runs: list) -> dict:
+    """Mean figures over seeds of one method's results (see ARCHIVE_COLUMNS)."""
+    final = [r.archive.quality() for r in runs]
+    row = {"task": task, "method": method, "evaluations": budget, "seeds": len(runs)}
+    for c in CHECKPOINTS:
+        row[f"q@{int(c * 100)}%"] = float(np.mean([_quality_at(r.log, c * budget) for r in runs]))
+    row["quality"] = float(np.mean([q.quality for q in final]))
+    row["quality_sd"] = float(np.std([q.quality for q in final]))
+    for name in ("size", "uniformity", "diversity", "coverage"):
+        row[name] = float(np.mean([getattr(q, name) for q in final]))
+    row["archived"] = float(np.mean([len(r.archive) for r in runs]))
+    row["bins_filled"] = float(np.mean([(r.archive.counts > 0).sum() for r in runs]))
+    row["edit_distance"] = float(np.mean([r.locality["mean_edit_distance"] for r in runs]))
+    row["units"] = float(np.mean([r.locality["mean_units"] for r in runs]))
+    row["prune_evals"] = float(np.mean([r.prune_evaluations for r in runs]))
+    row["total_evals"] = float(np.mean([r.evaluations for r in runs]))
+    row["evals_per_s"] = float(np.mean([(r.evaluations - r.prune_evaluations) / r.elapsed
+                                        for r in runs]))
+    return row
+
+
+def run_archives(task, reference, scorer, grammar, budget, population, seeds, length, tracked,
+                 prune: bool = True, tolerance: float | None = 0.0025):
+    """Search with every method and seed, then prune each archive (``prune_result``, repeated
+    until no unit can go without moving the score by more than ``tolerance``; ``None``: the
+    reference's 4-decimal equality); returns (rows, first BinFiller result).
+    Pruned rows carry the method name with ``+prune``; their ``total_evals`` include the
+    pruning's evaluations."""
     rows, first = [], None
     for method, kind in METHODS.items():
         runs = []
@@ -166,20 +212,14 @@ def run_archives(task, reference, scorer, grammar, budget, population, seeds, le
             runs.append(result)
             if first is None and method == "GGGP-BinFiller":
                 first = result
-        final = [r.archive.quality() for r in runs]
-        row = {"task": task, "method": method, "evaluations": budget, "seeds": seeds}
-        for c in CHECKPOINTS:
-            row[f"q@{int(c * 100)}%"] = float(
-                np.mean([_quality_at(r.log, c * budget) for r in runs])
-            )
-        row["quality_sd"] = float(np.std([q.quality for q in final]))
-        for name in ("size", "uniformity", "diversity", "coverage"):
-            row[name] = float(np.mean([getattr(q, name) for q in final]))
-        row["archived"] = float(np.mean([len(r.archive) for r in runs]))
-        row["bins_filled"] = float(np.mean([(r.archive.counts > 0).sum() for r in runs]))
-        row["evals_per_s"] = float(np.mean([r.evaluations / r.elapsed for r in runs]))
-        rows.append(row)
-        print(_format_archive_row(row), flush=True)
+        variants = [(method, runs)]
+        if prune:
+            variants.append((f"{method}+prune",
+                             [prune_result(r, scorer, repeat=True, tolerance=tolerance)
+                              for r in runs]))
+        for name, results in variants:
+            rows.append(_archive_row(task, name, budget, results))
+            print(_format_archive_row(rows[-1]), flush=True)
     return rows, first
 
 
@@ -302,6 +342,7 @@ ARCHIVE_COLUMNS = (
     "q@25%",
     "q@50%",
     "q@100%",
+    "quality",
     "quality_sd",
     "size",
     "uniformity",
@@ -309,6 +350,10 @@ ARCHIVE_COLUMNS = (
     "coverage",
     "archived",
     "bins_filled",
+    "edit_distance",
+    "units",
+    "prune_evals",
+    "total_evals",
     "evals_per_s",
 )
 FIDELITY_COLUMNS = (
@@ -371,6 +416,8 @@ def planted_rows(args: argparse.Namespace) -> list[dict]:
         args.seeds,
         PLANTED_LENGTH,
         (),
+        prune=not args.no_prune,
+        tolerance=_tolerance(args),
     )
     settings = SearchSettings(
         population_size=args.population,
@@ -410,17 +457,21 @@ def spliceai_rows(args: argparse.Namespace) -> list[dict]:
     else:
         scorer = SpliceAIExonScorer(model, exon.acceptor, exon.donor, batch_size=32)
     members = "+".join(str(m) for m in args.spliceai_members)
-    rows, _ = run_archives(
-        f"tubb8[spliceai {members}{', incremental' if args.incremental else ''}]",
-        exon.sequence,
-        scorer,
-        exon.grammar(),
-        args.spliceai_evaluations,
-        args.spliceai_population,
-        args.spliceai_seeds,
-        None,
-        scorer.tracked,
-    )
+    rows = []
+    for budget in args.spliceai_evaluations:
+        rows += run_archives(
+            f"tubb8[spliceai {members}{', incremental' if args.incremental else ''}]",
+            exon.sequence,
+            scorer,
+            exon.grammar(),
+            budget,
+            args.spliceai_population,
+            args.spliceai_seeds,
+            None,
+            scorer.tracked,
+            prune=not args.no_prune,
+            tolerance=_tolerance(args),
+        )[0]
     return rows
 
 
