@@ -122,6 +122,16 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         ``scorer``).
     scorer : callable, optional
         ``scorer(EditBatch) -> (n,)`` scores, instead of ``forward_func``.
+    motifs : path, sequence of Motif or None, optional
+        Add motif-aware units (insert a motif, delete or mutate an occurrence) to the grammar,
+        over the occurrences found in each input sequence by a FIMO scan
+        (:func:`captum_genomics.motifs.motif_grammar`; needs the ``motifs`` extra,
+        ``memelite``): a MEME file, :class:`~captum_genomics.motifs.Motif` objects, or
+        ``"default"`` for the shipped splicing-regulatory set. ``None`` (default): no motif
+        units.
+    motif_strands : {"+", "both"}
+        Strands scanned for occurrences: ``"+"`` (RNA-binding motifs, inputs in transcript
+        orientation) or ``"both"`` (DNA-binding motifs).
     n_value : float or {"zeros", "uniform"}, optional
         Channel value of N in the one-hot sequences given to ``forward_func``, the N that pads
         deletions included. Default 0.0 (``"zeros"``: SpliceAI's all-zero N); deepG models
@@ -135,6 +145,8 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         The scorer given at construction (``None`` with ``forward_func``).
     n_value : float or None
         N channel value for ``forward_func`` (``None`` with a scorer).
+    motifs : list of Motif or None
+        The motifs of the motif-aware units (``None``: none).
 
     Notes
     -----
@@ -186,6 +198,8 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         *,
         scorer: Callable[[EditBatch], Any] | None = None,
         n_value: float | str | None = None,
+        motifs=None,
+        motif_strands: str = "+",
     ) -> None:
         """Build the explainer from ``forward_func`` or ``scorer``; see the class for details."""
         if forward_func is None and scorer is None:
@@ -216,6 +230,12 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
             None if scorer is not None else n_value_of(0.0 if n_value is None else n_value)
         )
         self.grammar = grammar or Grammar()
+        self.motif_strands = check_choice(motif_strands, "motif_strands", ("+", "both"))
+        self.motifs = None
+        if motifs is not None:
+            from captum_genomics.motifs import load_motifs
+
+            self.motifs = load_motifs(None if motifs == "default" else motifs)
         self.settings = settings or SearchSettings(max_evaluations=10_000)
         self.interpretable_model = surrogates._check_interpretable_model(interpretable_model)
         self.feature_width = check_int(feature_width, "feature_width")
@@ -401,7 +421,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         result = search(
             reference,
             scorer,
-            grammar=self.grammar,
+            grammar=self.grammar_for(reference),
             settings=self._settings_for(x.shape[2], n_samples, perturbations_per_eval),
             tracked=tracked,
             seed=seed,
@@ -410,7 +430,29 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         dataset = LocalDataset.from_search(result)
         dataset.provenance["model"] = self.model_name
         dataset.provenance["length_policy"] = self.length_policy
+        if self.motifs is not None:
+            dataset.provenance["motifs"] = [m.name for m in self.motifs]
         return dataset
+
+    def grammar_for(self, reference: str) -> Grammar:
+        """The grammar searched around ``reference``: :attr:`grammar`, plus the motif units
+        over the occurrences in ``reference`` when the explainer has ``motifs``.
+
+        Parameters
+        ----------
+        reference : str
+            ``(L,)`` the sequence explained (e.g. ``dataset.reference``).
+
+        Returns
+        -------
+        Grammar
+            What parses the phenotypes of that sequence's local dataset.
+        """
+        if self.motifs is None:
+            return self.grammar
+        from captum_genomics.motifs import motif_grammar
+
+        return motif_grammar(self.grammar, reference, self.motifs, strands=self.motif_strands)
 
     def fit_surrogate(self, dataset: LocalDataset, seed: int = 0) -> surrogates.SurrogateFit:
         """Fit this explainer's surrogate on a local dataset (held-out fidelity included).
@@ -431,7 +473,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
         model = self.interpretable_model
         return surrogates.fit_surrogate(
             dataset,
-            self.grammar,
+            self.grammar_for(dataset.reference),
             copy.deepcopy(model) if isinstance(model, Model) else model,
             feature_width=self.feature_width,
             by_kind=self.by_kind,
@@ -476,7 +518,7 @@ class GGGPPerturbationExplainer(PerturbationAttribution):
             UserWarning,
             stacklevel=4,  # the caller of attribute (above Captum's log_usage wrapper)
         )
-        kinds = tuple(self.grammar.kind_names) if self.by_kind else None
+        kinds = tuple(self.grammar_for(dataset.reference).kind_names) if self.by_kind else None
         return surrogates.SurrogateFit(
             model=None,
             spec=surrogates.FeatureSpec(

@@ -456,3 +456,50 @@ def test_a_failing_sequence_keeps_the_finished_ones_on_the_exception(inputs):
     assert finished.sequences == alone.sequences
     np.testing.assert_array_equal(finished.scores, alone.scores)
     assert explainer.fit_surrogate(finished).per_position().any()
+
+
+class _CountTGCATG(torch.nn.Module):
+    """Number of exact TGCATG words: a model whose truth is known."""
+
+    def __init__(self):
+        super().__init__()
+        codes = torch.tensor([3, 2, 1, 0, 3, 2])
+        self.conv = torch.nn.Conv1d(4, 1, 6, bias=False)
+        with torch.no_grad():
+            self.conv.weight.copy_(torch.nn.functional.one_hot(codes, 4).T[None].float())
+
+    def forward(self, x):
+        return torch.relu(self.conv(x) - 5).sum(dim=(1, 2))[:, None]
+
+
+def test_motif_units_explain_a_planted_motif():
+    from captum_genomics.motifs import Motif
+
+    rng = np.random.default_rng(4)
+    text = list("".join(rng.choice(list("ACAT"), 200)))  # no G: no stray TGCATG
+    for start in (40, 120):
+        text[start:start + 6] = "TGCATG"
+    x = one_hot("".join(text))
+    motifs = [Motif.from_consensus("RBFOX", "TGCATG"), Motif.from_consensus("QKI", "ACTAAC")]
+    explainer = GGGPPerturbationExplainer(
+        _CountTGCATG(), settings=SearchSettings(population_size=40, max_evaluations=600,
+                                                score_range=(0.0, 10.0), n_bins=10),
+        motifs=motifs, feature_width=6)
+    dataset = explainer.generate(x, target=0, seed=0)
+    assert dataset.provenance["motifs"] == ["RBFOX", "QKI"]
+    units = {u.split("[")[0] for ph in dataset.phenotypes for u in ph.split("|")}
+    assert {"MotifDeletion", "MotifMutation"} <= units
+    grammar = explainer.grammar_for(dataset.reference)
+    assert [k.name for k in grammar.kinds][3:] == ["MotifInsertion", "MotifDeletion",
+                                                   "MotifMutation"]
+    attributions = explainer.attribute(x, target=0, seed=0).sum(dim=1)[0]
+    planted = torch.zeros(200, dtype=torch.bool)
+    planted[40:46] = planted[120:126] = True
+    near = torch.zeros(200, dtype=torch.bool)  # the 6-base feature windows over the copies
+    near[36:48] = near[120:126] = True
+    # every planted base carries a clearly positive attribution (breaking it lowers the
+    # count); motif insertions elsewhere raise it, so far windows are negative or small
+    assert attributions[planted].min() > 0.05
+    assert attributions[~near].max() < 0.05
+    with pytest.raises(ValueError, match="motif_strands"):
+        GGGPPerturbationExplainer(_CountTGCATG(), motifs=motifs, motif_strands="-")
