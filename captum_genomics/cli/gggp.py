@@ -21,9 +21,15 @@ Outputs in ``--output-dir``, per target ``NAME``:
 ``NAME.attributions.tsv``
     Per-base attributions: ``chrom position strand base attribution``, one row per genome base
     of the input (1-based positions, ascending; ``base`` as read in transcript orientation).
+``NAME.motif_enrichment.tsv``, ``NAME.motif_surrogate.tsv`` (with ``--motifs``)
+    Which motif occurrences the individuals create or break, and how that goes with the score
+    change (:func:`~captum_genomics.motifs.motif_enrichment`: effect sizes, Mann–Whitney U,
+    Benjamini–Hochberg q); the motif-level lasso's features (motif gained / lost) ranked by
+    ``|coefficient|`` (:func:`~captum_genomics.motifs.fit_motif_surrogate`).
 ``summary.tsv``
     One row per target: settings, the original score, dataset size, archive quality, mean edit
-    distance, held-out fidelity R² and Spearman.
+    distance, held-out fidelity R² and Spearman (with ``--motifs``: the motif surrogate's top
+    feature and held-out R²).
 ``report.html`` and ``figures/``
     The run's report (settings, versions, the summary table and, per target, the archive's
     score histogram, archive quality against evaluations, where the edits fall and the
@@ -93,6 +99,7 @@ class TargetResult:
     summary: dict
     files: list[Path]
     built: object = None  # the model input (ExonInput or SiteInput): genome coordinates
+    grammar: object = None  # what parses the dataset's phenotypes (motif units included)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -134,6 +141,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     search.add_argument("--fitness", choices=("binfiller", "iad"), default="binfiller")
     search.add_argument("--strategy", choices=("gggp", "random"), default="gggp",
                         help="GGGP, or the random-sampling baseline")
+    search.add_argument("--admission", choices=("fitness", "all"), default="fitness",
+                        help="archive only individuals of positive fitness after generation 0 "
+                             "(the method; default) or every distinct scored one")
+    search.add_argument("--prune", action="store_true",
+                        help="prune the archive at the end: drop edit units whose removal "
+                             "leaves the score unchanged, repeated until none can go")
+    search.add_argument("--prune-tolerance", type=float, metavar="DELTA",
+                        help="'unchanged' for --prune: within DELTA of the archived score "
+                             "(default: equal at 4 decimals, the reference's rule)")
+    search.add_argument("--motifs", metavar="MEME",
+                        help="add units that insert, delete or mutate motif occurrences (a "
+                             "MEME file, or 'default' for the shipped splicing set), and "
+                             "write a motif analysis of each local dataset")
+    search.add_argument("--motif-strands", choices=("+", "both"), default="+",
+                        help="strands scanned for motif occurrences (default +: RNA motifs)")
     search.add_argument("--seed", type=non_negative_int, default=0)
     search.add_argument("--feature-width", type=positive_int, default=10,
                         help="bases per surrogate feature (default 10)")
@@ -160,11 +182,14 @@ def _run(args: argparse.Namespace) -> int:
         settings = SearchSettings(
             strategy=args.strategy, fitness=args.fitness, population_size=args.population,
             max_evaluations=args.evaluations,
-            max_time=args.time, max_generations=args.generations,
+            max_time=args.time, max_generations=args.generations, admission=args.admission,
+            prune="end" if args.prune else "none", prune_repeat=True,
+            prune_tolerance=args.prune_tolerance,
         )
     except ValueError as problem:
         raise UsageError(f"{problem}: fix the search options") from None
     _check_model(args)
+    motifs = _motifs(args)
     inputs = [_build_input(target, fasta, args.max_distance) for target in targets]
     output_dir = _check_output_dir(args, targets)
 
@@ -179,7 +204,7 @@ def _run(args: argparse.Namespace) -> int:
     for target, built in zip(targets, inputs):
         _say(args, f"{target.name}: {len(built.sequence)} nt input, searching "
                    f"{args.evaluations} evaluations ({args.strategy})")
-        results.append(_explain(args, model, settings, target, built, output_dir))
+        results.append(_explain(args, model, settings, target, built, output_dir, motifs))
     settings = {**option_settings(args), "fasta read": str(fasta),
                 "weights": weights_source(args.model)}
     finish(output_dir, results, quiet=args.quiet, settings=settings)
@@ -212,7 +237,7 @@ def finish(output_dir: Path, results: list[TargetResult], quiet: bool = False,
                   f"{row['archive_quality']:.3f}, mean edit distance "
                   f"{row['mean_edit_distance']:.1f}, held-out R2 {row['r2']:.2f}, "
                   f"Spearman {row['spearman']:.2f}")
-        print(f"wrote {len(results) * 3 + 1} tables and report.html to {output_dir} (open "
+        print(f"wrote {sum(len(r.files) for r in results) + 1} tables and report.html to {output_dir} (open "
               f"{output_dir / 'report.html'} in a browser)")
 
 
@@ -332,19 +357,37 @@ def _build_input(target: Target, fasta: Path, max_distance: int):
 
 _SUFFIXES = ("dataset.tsv", "coefficients.tsv", "attributions.tsv")
 _FIGURES = ("scores", "quality", "edits", "track")  # per target, in figures/
+_MOTIF_SUFFIXES = ("motif_enrichment.tsv", "motif_surrogate.tsv")
+
+
+def _motifs(args: argparse.Namespace):
+    """The motifs of ``--motifs``, read before any work (``None`` without the option)."""
+    if args.motifs is None:
+        return None
+    try:
+        from captum_genomics.motifs import load_motifs
+    except ModuleNotFoundError as missing:
+        raise UsageError(f"--motifs needs {missing.name}: pip install 'captum-genomics[motifs]'"
+                         ) from None
+    try:
+        return load_motifs(None if args.motifs == "default" else args.motifs)
+    except (OSError, ValueError) as problem:
+        raise UsageError(f"--motifs {args.motifs}: {problem}") from None
 
 
 def _check_output_dir(args: argparse.Namespace, targets: list[Target]) -> Path:
     """The output folder, checked before any work; existing outputs need ``--force``."""
     folder = Path(args.output_dir)
-    planned = [folder / f"{t.name}.{s}" for t in targets for s in _SUFFIXES]
+    suffixes = _SUFFIXES + (_MOTIF_SUFFIXES if args.motifs else ())
+    planned = [folder / f"{t.name}.{s}" for t in targets for s in suffixes]
     planned += [folder / "figures" / f"{file_stem(i, t.name)}_{figure}.png"
                 for i, t in enumerate(targets[:REPORT_LIMIT]) for figure in _FIGURES]
     return check_output_dir(folder, args.force,
                             [*planned, folder / "summary.tsv", folder / "report.html"])
 
 
-def _explain(args, model, settings, target: Target, built, output_dir: Path) -> TargetResult:
+def _explain(args, model, settings, target: Target, built, output_dir: Path,
+             motifs=None) -> TargetResult:
     """Search, fit and write one target's files."""
     from captum_genomics.attr.gggp import GGGPPerturbationExplainer
     from captum_genomics.dna.codec import one_hot
@@ -368,7 +411,7 @@ def _explain(args, model, settings, target: Target, built, output_dir: Path) -> 
     explainer = GGGPPerturbationExplainer(
         scorer=scorer, grammar=grammar, settings=settings, length_policy="variable",
         interpretable_model=args.interpretable_model, feature_width=args.feature_width,
-        model_name=args.model,
+        model_name=args.model, motifs=motifs, motif_strands=args.motif_strands,
     )
     dataset = explainer.generate(one_hot(built.sequence), seed=args.seed,
                                  show_progress=not args.quiet)
@@ -380,6 +423,12 @@ def _explain(args, model, settings, target: Target, built, output_dir: Path) -> 
     dataset.to_tsv(files[0])
     _write_coefficients(files[1], fit, built)
     _write_attributions(files[2], fit.per_position(), built)
+    grammar = explainer.grammar_for(dataset.reference)
+    motif_summary = {}
+    if motifs is not None:
+        motif_files = [output_dir / f"{target.name}.{s}" for s in _MOTIF_SUFFIXES]
+        motif_summary = _write_motif_analysis(motif_files, dataset, motifs, grammar, args)
+        files += motif_files
     if target.site is not None:
         sites = {target.kind: _genome(built, built.site)}
     else:
@@ -396,9 +445,26 @@ def _explain(args, model, settings, target: Target, built, output_dir: Path) -> 
         "archive_quality": archive_quality(dataset.scores),
         "mean_edit_distance": edit_distance_distribution(dataset, grammar)["mean"],
         "r2": fit.fidelity["r2"], "spearman": fit.fidelity["spearman"],
-        "n_test": fit.fidelity["n_test"], "seconds": round(time.perf_counter() - start, 2),
+        "n_test": fit.fidelity["n_test"], **motif_summary,
+        "seconds": round(time.perf_counter() - start, 2),
     }
-    return TargetResult(target, dataset, fit, summary, files, built)
+    return TargetResult(target, dataset, fit, summary, files, built, grammar)
+
+
+def _write_motif_analysis(paths: list[Path], dataset, motifs, grammar, args) -> dict:
+    """Write the motif enrichment and motif-surrogate tables of one local dataset; returns the
+    summary columns (the surrogate's top feature and held-out fidelity)."""
+    from captum_genomics.motifs import fit_motif_surrogate, motif_changes, motif_enrichment
+
+    original = float(dataset.provenance["original_score"])
+    changes = motif_changes(dataset, motifs, strands=args.motif_strands, grammar=grammar)
+    motif_enrichment(changes, dataset.scores, original).to_tsv(paths[0])
+    surrogate = fit_motif_surrogate(changes, dataset.scores, original, seed=args.seed)
+    ranking = surrogate.ranking()
+    ranking.to_tsv(paths[1])
+    motif, direction, coefficient = ranking.rows[0]
+    return {"top_motif": f"{motif} {direction}" if coefficient else "",
+            "motif_r2": surrogate.fidelity["r2"]}
 
 
 def _genome(built, index: int) -> int:
@@ -456,7 +522,7 @@ def _target_figures(index: int, result: TargetResult) -> list[tuple]:
                                 labels=[summary["strategy"]])
     quality.set_title(f"{name}: archive quality during the search", fontsize=10)
     scores = plot.plot_archive_scores(dataset)
-    edits = plot.plot_edits(dataset, built.grammar(), bins=120,
+    edits = plot.plot_edits(dataset, result.grammar or built.grammar(), bins=120,
                             xlabel="position in the model input (transcript orientation, "
                                    f"{built.pad:,} N of padding first)")
     edits.set_title(f"{name}: where the edits fall (grey: not editable, yellow: region of "

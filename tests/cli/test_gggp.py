@@ -117,6 +117,8 @@ def test_table_mode_writes_one_dataset_per_row(tmp_path):
         (["--table", "missing.tsv"], "does not exist"),
         (["--exon", EXON, "--output-dir", "EXISTING"], "already holds"),
         (["--exon", EXON, "--output-dir", "FILE"], "is a file"),
+        (["--exon", EXON, "--motifs", "missing.meme"], "--motifs missing.meme"),
+        (["--exon", EXON, "--prune-tolerance", "-1"], "prune_tolerance must be >= 0"),
     ],
 )
 def test_bad_arguments_fail_before_any_work(arguments, message, tmp_path, monkeypatch,
@@ -140,6 +142,24 @@ def test_bad_arguments_fail_before_any_work(arguments, message, tmp_path, monkey
     assert message in error and error.count("\n") == 1 and error.startswith("captum-genomics")
     assert (existing / "summary.tsv").read_text() == "old\n"
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@needs_spliceai
+def test_motifs_and_pruning_write_a_motif_analysis(tmp_path):
+    out = tmp_path / "motifs"
+    assert main(["gggp", "--exon", EXON, *TINY, "--motifs", "default", "--prune",
+                 "--prune-tolerance", "0.0025", "--output-dir", str(out)]) == 0
+    enrichment = _rows(out / "chr10_94744-94852.motif_enrichment.tsv")
+    assert enrichment and {"motif", "direction", "q_value", "cliffs_delta"} <= set(enrichment[0])
+    assert {row["direction"] for row in enrichment} == {"gained", "lost"}
+    surrogate = _rows(out / "chr10_94744-94852.motif_surrogate.tsv")
+    assert len(surrogate) == len(enrichment) and "coefficient" in surrogate[0]
+    summary = _rows(out / "summary.tsv")[0]
+    assert "top_motif" in summary and float(summary["motif_r2"]) <= 1
+    dataset = LocalDataset.from_tsv(out / "chr10_94744-94852.dataset.tsv")
+    assert dataset.provenance["settings"]["prune"] == "end"
+    assert dataset.provenance["prune_evaluations"] > 0
+    assert any(u.startswith("Motif") for ph in dataset.phenotypes for u in ph.split("|"))
 
 
 def test_bad_table_rows_are_named(tmp_path, capsys):
