@@ -237,7 +237,8 @@ def finish(output_dir: Path, results: list[TargetResult], quiet: bool = False,
                   f"{row['archive_quality']:.3f}, mean edit distance "
                   f"{row['mean_edit_distance']:.1f}, held-out R2 {row['r2']:.2f}, "
                   f"Spearman {row['spearman']:.2f}")
-        print(f"wrote {sum(len(r.files) for r in results) + 1} tables and report.html to {output_dir} (open "
+        tables = sum(len(r.files) for r in results) + 1
+        print(f"wrote {tables} tables and report.html to {output_dir} (open "
               f"{output_dir / 'report.html'} in a browser)")
 
 
