@@ -16,7 +16,14 @@ Evaluation
     :func:`motif_recovery`, :func:`avg_match_percent`, :func:`signal_to_noise`,
     :func:`cosine_similarity`, :func:`off_simplex_angle`, :func:`information_content`,
     :func:`archive_quality`, :func:`edit_distance_distribution`,
-    :func:`planted_motif_dataset`.
+    :func:`local_dataset_locality`, :func:`planted_motif_dataset`.
+Local datasets (GGGP)
+    :class:`Grammar`, :class:`LocalDataset`, :func:`prune_result`, :func:`read_dress_csv`,
+    :func:`write_dress_csv` (the engine: :mod:`captum_genomics.gggp`).
+Motifs
+    :class:`Motif`, :func:`read_meme`, :func:`default_splicing_motifs`, :func:`scan_motifs`,
+    :func:`motif_grammar`, :func:`motif_changes`, :func:`motif_enrichment`,
+    :func:`fit_motif_surrogate` (scanning needs the ``motifs`` extra, ``memelite``).
 Surrogates
     :func:`fit_surrogate`, :func:`edit_features`, :func:`auto_alpha`,
     :class:`SurrogateFit`, :class:`DecisionTreeSurrogate`.
@@ -63,15 +70,28 @@ from captum_genomics.export import (
 )
 from captum_genomics.gggp.archive import archive_quality
 from captum_genomics.gggp.dataset import LocalDataset
+from captum_genomics.gggp.dress import read_dress_csv, write_dress_csv
 from captum_genomics.gggp.grammar import Grammar
+from captum_genomics.gggp.prune import prune_result
 from captum_genomics.metrics import (
     avg_match_percent,
     cosine_similarity,
     edit_distance_distribution,
     information_content,
+    local_dataset_locality,
     motif_recovery,
     off_simplex_angle,
     signal_to_noise,
+)
+from captum_genomics.motifs import (
+    Motif,
+    default_splicing_motifs,
+    fit_motif_surrogate,
+    motif_changes,
+    motif_enrichment,
+    motif_grammar,
+    read_meme,
+    scan_motifs,
 )
 from captum_genomics.surrogates import (
     DecisionTreeSurrogate,
@@ -137,4 +157,16 @@ __all__ = [
     "signal_to_noise",
     "to_ncl",
     "tubb8_sequence",
+    "local_dataset_locality",
+    "prune_result",
+    "read_dress_csv",
+    "write_dress_csv",
+    "Motif",
+    "default_splicing_motifs",
+    "fit_motif_surrogate",
+    "motif_changes",
+    "motif_enrichment",
+    "motif_grammar",
+    "read_meme",
+    "scan_motifs",
 ]

@@ -11,11 +11,13 @@ import captum_genomics.dna
 import captum_genomics.export
 import captum_genomics.gggp
 import captum_genomics.models
+import captum_genomics.motifs
 import captum_genomics.splicing
 import captum_genomics.surrogates
 
 MODULES = (captum_genomics, captum_genomics.dna, captum_genomics.models, captum_genomics.gggp,
-           captum_genomics.splicing, captum_genomics.surrogates, captum_genomics.export)
+           captum_genomics.splicing, captum_genomics.surrogates, captum_genomics.export,
+           captum_genomics.motifs)
 PUBLIC = [(module, name) for module in MODULES for name in module.__all__]
 
 
