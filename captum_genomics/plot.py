@@ -644,6 +644,5 @@ def plot_motif_effects(surrogate, enrichment=None, ax: Axes | None = None,
     ax.set_xlim(low - 0.05 * span, high + 0.05 * span)
     ax.legend(handles=[Rectangle((0, 0), 1, 1, color=color, label=direction)
                        for direction, color in _DIRECTION_COLORS.items()],
-              fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1, 1), ncols=2,
-              borderaxespad=0)
+              fontsize=8, loc="best")  # inside: the small bars leave room at the bottom
     return ax
