@@ -63,8 +63,8 @@ occurrences = scan_motifs(exon.sequence, motifs)
 near = np.abs((occurrences.start + occurrences.end) / 2 - (exon.acceptor + exon.donor) / 2) \
     <= MAX_DISTANCE + (exon.donor - exon.acceptor) / 2
 counts = np.bincount(occurrences.motif[near], minlength=len(motifs))
-print(f"{len(occurrences)} motif occurrences in the {len(exon.sequence)} nt input ({len(exon.sequence) - 2 * exon.pad} "
-      f"nt without the N padding), "
+bases = len(exon.sequence) - 2 * exon.pad
+print(f"{len(occurrences)} motif occurrences in the {bases} nt input (without its N padding), "
       f"{int(near.sum())} within {MAX_DISTANCE} nt of the exon:")
 for motif, n in zip(motifs, counts):
     print(f"  {motif.name:<16} {motif.consensus():<9} {n:3d}")
