@@ -33,7 +33,8 @@ Outputs in ``--output-dir``, per target ``NAME``:
 ``report.html`` and ``figures/``
     The run's report (settings, versions, the summary table and, per target, the archive's
     score histogram, archive quality against evaluations, where the edits fall and the
-    per-base attributions along the genome), its figures also as PNG.
+    per-base attributions along the genome; with ``--motifs``, the motif surrogate's
+    coefficients with the enrichment q-values), its figures also as PNG.
 
 Table format (``--table``): tab-separated with a header line naming the columns ``name chrom
 strand upstream_exon exon downstream_exon``; exons are ``start-end`` (1-based inclusive), the
