@@ -35,6 +35,7 @@ __all__ = [
     "plot_baselines",
     "plot_edits",
     "plot_logo",
+    "plot_motif_effects",
     "plot_quality",
     "plot_track",
 ]
@@ -44,6 +45,7 @@ BASE_COLORS = {"A": (0.0, 0.5, 0.0), "C": (0.0, 0.0, 1.0), "G": (1.0, 0.65, 0.0)
                "T": (1.0, 0.0, 0.0)}
 #: Longest window :func:`plot_logo` draws (each base is four glyphs).
 MAX_LOGO_LENGTH = 1000
+_DIRECTION_COLORS = {"gained": "tab:green", "lost": "tab:purple"}
 _KIND_COLORS = {"SNV": "tab:blue", "Deletion": "tab:red", "Insertion": "tab:green"}
 _COORDINATE = FuncFormatter(lambda value, _: f"{value:,.0f}")
 
@@ -569,4 +571,78 @@ def plot_edits(
     ax.spines[["top", "right"]].set_visible(False)
     _coordinate_axis(ax, offset + low, length, xlabel)
     ax.legend(fontsize=8, frameon=False, ncols=4, loc="upper left", bbox_to_anchor=(0, 1.15))
+    return ax
+
+
+def _q_values(enrichment) -> dict[tuple[str, str], float]:
+    """``(motif, direction) -> q-value`` of a motif enrichment table."""
+    rows = zip(enrichment.column("motif"), enrichment.column("direction"),
+               enrichment.column("q_value"))
+    return {(str(m), str(d)): float(q) for m, d, q in rows}
+
+
+def plot_motif_effects(surrogate, enrichment=None, ax: Axes | None = None,
+                       top: int = 12) -> Axes:
+    """Horizontal bars of a motif surrogate's non-zero coefficients, largest first.
+
+    Parameters
+    ----------
+    surrogate : MotifSurrogate
+        From :func:`~captum_genomics.motifs.fit_motif_surrogate`: ``(2M,)`` coefficients, the
+        score change per motif occurrence gained or lost, and the held-out fidelity (its R² is
+        in the title).
+    enrichment : MotifTable, optional
+        From :func:`~captum_genomics.motifs.motif_enrichment`: each bar's Benjamini–Hochberg
+        q-value is written at its end (``"q=3e-05"``; ``"q=n/a"`` when untestable).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure, 6.5 inches wide and sized to the bars, by default.
+    top : int, default 12
+        Most bars drawn (the largest ``|coefficient|``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One bar per drawn feature, top to bottom by decreasing ``|coefficient|``, labelled
+        ``"MOTIF gained"`` / ``"MOTIF lost"``; a message in the Axes when every coefficient is
+        zero.
+    """
+    if not hasattr(surrogate, "ranking") or not hasattr(surrogate, "fidelity"):
+        raise TypeError(f"surrogate must be a MotifSurrogate, got {type(surrogate).__name__}")
+    if isinstance(top, bool) or not hasattr(top, "__index__") or top < 1:
+        raise ValueError(f"top must be a positive int, got {top!r}")
+    ranking = surrogate.ranking()
+    rows = [(str(m), str(d), float(c)) for m, d, c in ranking.rows if c != 0][: int(top)]
+    ax = _axes(ax, (6.5, 1.4 + 0.32 * max(len(rows), 2)))
+    r2 = surrogate.fidelity.get("r2", float("nan"))
+    fidelity = "not held out" if np.isnan(r2) else f"{r2:.2f}"
+    ax.set_title(f"motif surrogate (held-out R\N{SUPERSCRIPT TWO} {fidelity})", fontsize=10,
+                 loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlabel("predicted score change per occurrence")
+    if not rows:
+        ax.text(0.5, 0.5, "every motif coefficient is zero:\nno motif change predicts the score",
+                transform=ax.transAxes, ha="center", va="center", fontsize=9, color="0.3")
+        ax.set_yticks([])
+        return ax
+    values = np.array([c for _, _, c in rows])
+    y = np.arange(len(rows))
+    ax.barh(y, values, color=[_DIRECTION_COLORS[d] for _, d, _ in rows], height=0.7, zorder=2)
+    ax.set_yticks(y, [f"{m} {d}" for m, d, _ in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="0.3", lw=0.8, zorder=3)
+    span = max(float(np.abs(values).max()), 1e-12)
+    low, high = min(values.min(), 0.0), max(values.max(), 0.0)
+    if enrichment is not None:
+        q_values = _q_values(enrichment)
+        for row, (motif, direction, value) in enumerate(rows):
+            q = q_values.get((motif, direction), float("nan"))
+            ax.text(value + np.copysign(0.02 * span, value), row,
+                    "q=n/a" if np.isnan(q) else f"q={q:.0e}" if q < 0.01 else f"q={q:.2f}",
+                    ha="left" if value > 0 else "right", va="center", fontsize=7, color="0.25")
+        # room for the labels beyond the longest bars
+        low, high = low - 0.3 * span * (low < 0), high + 0.3 * span * (high > 0)
+    ax.set_xlim(low - 0.05 * span, high + 0.05 * span)
+    ax.legend(handles=[Rectangle((0, 0), 1, 1, color=color, label=direction)
+                       for direction, color in _DIRECTION_COLORS.items()],
+              fontsize=8, loc="best")  # inside: the small bars leave room at the bottom
     return ax

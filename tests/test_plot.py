@@ -189,3 +189,46 @@ def test_edits_need_a_grammar_when_none_was_recorded(search_result):
         plot.plot_edits(dataset)
     ax = plot.plot_edits(dataset, search_result.space.grammar, bins=10)
     assert [len(bars) for bars in ax.containers] == [10, 10, 10]
+
+
+def _motif_surrogate(coefficients, r2=0.8):
+    from captum_genomics.motifs import MotifSurrogate
+
+    names = [(m, d) for d in ("gained", "lost") for m in ("ESE", "ESS", "PTB")]
+    return MotifSurrogate(names, np.asarray(coefficients, float), 0.5, 1e-3,
+                          {"r2": r2, "spearman": 0.9, "n_train": 30, "n_test": 10})
+
+
+def test_motif_effects_bars_follow_the_surrogate(tmp_path):
+    from captum_genomics.motifs import MotifTable
+
+    surrogate = _motif_surrogate([0.02, 0.0, 0.0, -0.3, 0.1, 0.0])
+    enrichment = MotifTable(("motif", "direction", "q_value"),
+                            [("ESE", "lost", 3e-5), ("ESS", "lost", 0.2),
+                             ("ESE", "gained", float("nan"))])
+    ax = plot.plot_motif_effects(surrogate, enrichment)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["ESE lost", "ESS lost", "ESE gained"]  # by |coefficient|, zeros left out
+    widths = [bar.get_width() for bar in ax.patches[:3]]
+    assert widths == pytest.approx([-0.3, 0.1, 0.02])
+    colors = [bar.get_facecolor() for bar in ax.patches[:3]]
+    assert colors[0] == colors[1] != colors[2]  # lost and gained in two colours
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["q=3e-05", "q=0.20", "q=n/a"]
+    assert "0.80" in ax.get_title()
+    assert ax.get_xlabel() == "predicted score change per occurrence"
+    assert ax.get_xlim()[0] < -0.3 and ax.get_xlim()[1] > 0.1
+    assert saved(ax.figure, tmp_path) > 1000
+
+
+def test_motif_effects_top_and_zero_surrogate(tmp_path):
+    ax = plot.plot_motif_effects(_motif_surrogate([0.02, 0.0, 0.0, -0.3, 0.1, 0.0]), top=1)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ESE lost"]
+    assert not ax.texts  # no enrichment, no q-values
+    ax = plot.plot_motif_effects(_motif_surrogate(np.zeros(6), r2=float("nan")))
+    assert not ax.patches
+    assert "zero" in ax.texts[0].get_text()
+    assert "not held out" in ax.get_title()
+    assert saved(ax.figure, tmp_path) > 1000
+    with pytest.raises(ValueError, match="top"):
+        plot.plot_motif_effects(_motif_surrogate(np.zeros(6)), top=0)

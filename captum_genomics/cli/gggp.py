@@ -33,7 +33,8 @@ Outputs in ``--output-dir``, per target ``NAME``:
 ``report.html`` and ``figures/``
     The run's report (settings, versions, the summary table and, per target, the archive's
     score histogram, archive quality against evaluations, where the edits fall and the
-    per-base attributions along the genome), its figures also as PNG.
+    per-base attributions along the genome; with ``--motifs``, the motif surrogate's
+    coefficients with the enrichment q-values), its figures also as PNG.
 
 Table format (``--table``): tab-separated with a header line naming the columns ``name chrom
 strand upstream_exon exon downstream_exon``; exons are ``start-end`` (1-based inclusive), the
@@ -100,6 +101,7 @@ class TargetResult:
     files: list[Path]
     built: object = None  # the model input (ExonInput or SiteInput): genome coordinates
     grammar: object = None  # what parses the dataset's phenotypes (motif units included)
+    motif_analysis: tuple | None = None  # (MotifSurrogate, enrichment MotifTable) with --motifs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -358,6 +360,7 @@ def _build_input(target: Target, fasta: Path, max_distance: int):
 
 _SUFFIXES = ("dataset.tsv", "coefficients.tsv", "attributions.tsv")
 _FIGURES = ("scores", "quality", "edits", "track")  # per target, in figures/
+_MOTIF_FIGURES = ("motifs",)  # per target, with --motifs
 _MOTIF_SUFFIXES = ("motif_enrichment.tsv", "motif_surrogate.tsv")
 
 
@@ -382,7 +385,8 @@ def _check_output_dir(args: argparse.Namespace, targets: list[Target]) -> Path:
     suffixes = _SUFFIXES + (_MOTIF_SUFFIXES if args.motifs else ())
     planned = [folder / f"{t.name}.{s}" for t in targets for s in suffixes]
     planned += [folder / "figures" / f"{file_stem(i, t.name)}_{figure}.png"
-                for i, t in enumerate(targets[:REPORT_LIMIT]) for figure in _FIGURES]
+                for i, t in enumerate(targets[:REPORT_LIMIT])
+                for figure in _FIGURES + (_MOTIF_FIGURES if args.motifs else ())]
     return check_output_dir(folder, args.force,
                             [*planned, folder / "summary.tsv", folder / "report.html"])
 
@@ -425,10 +429,11 @@ def _explain(args, model, settings, target: Target, built, output_dir: Path,
     _write_coefficients(files[1], fit, built)
     _write_attributions(files[2], fit.per_position(), built)
     grammar = explainer.grammar_for(dataset.reference)
-    motif_summary = {}
+    motif_summary, motif_analysis = {}, None
     if motifs is not None:
         motif_files = [output_dir / f"{target.name}.{s}" for s in _MOTIF_SUFFIXES]
-        motif_summary = _write_motif_analysis(motif_files, dataset, motifs, grammar, args)
+        motif_summary, motif_analysis = _write_motif_analysis(motif_files, dataset, motifs,
+                                                              grammar, args)
         files += motif_files
     if target.site is not None:
         sites = {target.kind: _genome(built, built.site)}
@@ -449,23 +454,25 @@ def _explain(args, model, settings, target: Target, built, output_dir: Path,
         "n_test": fit.fidelity["n_test"], **motif_summary,
         "seconds": round(time.perf_counter() - start, 2),
     }
-    return TargetResult(target, dataset, fit, summary, files, built, grammar)
+    return TargetResult(target, dataset, fit, summary, files, built, grammar, motif_analysis)
 
 
-def _write_motif_analysis(paths: list[Path], dataset, motifs, grammar, args) -> dict:
+def _write_motif_analysis(paths: list[Path], dataset, motifs, grammar, args) -> tuple:
     """Write the motif enrichment and motif-surrogate tables of one local dataset; returns the
-    summary columns (the surrogate's top feature and held-out fidelity)."""
+    summary columns (the surrogate's top feature and held-out fidelity) and, for the report's
+    figure, the surrogate and the enrichment table."""
     from captum_genomics.motifs import fit_motif_surrogate, motif_changes, motif_enrichment
 
     original = float(dataset.provenance["original_score"])
     changes = motif_changes(dataset, motifs, strands=args.motif_strands, grammar=grammar)
-    motif_enrichment(changes, dataset.scores, original).to_tsv(paths[0])
+    enrichment = motif_enrichment(changes, dataset.scores, original)
+    enrichment.to_tsv(paths[0])
     surrogate = fit_motif_surrogate(changes, dataset.scores, original, seed=args.seed)
     ranking = surrogate.ranking()
     ranking.to_tsv(paths[1])
     motif, direction, coefficient = ranking.rows[0]
-    return {"top_motif": f"{motif} {direction}" if coefficient else "",
-            "motif_r2": surrogate.fidelity["r2"]}
+    return ({"top_motif": f"{motif} {direction}" if coefficient else "",
+             "motif_r2": surrogate.fidelity["r2"]}, (surrogate, enrichment))
 
 
 def _genome(built, index: int) -> int:
@@ -513,7 +520,8 @@ def _write_attributions(path: Path, per_base: np.ndarray, built) -> None:
 
 
 def _target_figures(index: int, result: TargetResult) -> list[tuple]:
-    """One target's archive histogram, quality trace, edits and genome track."""
+    """One target's archive histogram, quality trace, edits, genome track and (with
+    ``--motifs``) motif effects."""
     from captum_genomics import plot
 
     dataset, built, summary = result.dataset, result.built, result.summary
@@ -541,7 +549,7 @@ def _target_figures(index: int, result: TargetResult) -> list[tuple]:
                             xlabel=f"{region.chrom}, genome order ({region.strand} strand "
                                    "target)", ylabel="surrogate attribution")
     track.set_title(f"{name}: per-base attribution of the surrogate", fontsize=10, pad=14)
-    return [
+    figures = [
         (f"{stem}_scores", f"{name}: scores of the {len(dataset)} archived sequences (the "
                            "unedited sequence in red).", scores.figure),
         (f"{stem}_quality", f"{name}: archive quality against model evaluations.",
@@ -552,6 +560,13 @@ def _target_figures(index: int, result: TargetResult) -> list[tuple]:
                           "base, sign flipped) in genome coordinates, with the exons and "
                           "splice sites.", track.figure),
     ]
+    if result.motif_analysis is not None:
+        motifs = plot.plot_motif_effects(*result.motif_analysis)
+        motifs.set_title(f"{name}: {motifs.get_title(loc='left')}", fontsize=10, loc="left")
+        figures.append((f"{stem}_motifs", f"{name}: score change per motif occurrence gained or "
+                        "lost (motif-level lasso; q: Benjamini–Hochberg q-value of the motif's "
+                        "enrichment test, each motif on its own).", motifs.figure))
+    return figures
 
 
 def _write_report(output_dir: Path, results: list[TargetResult], settings: dict,

@@ -160,6 +160,14 @@ def test_motifs_and_pruning_write_a_motif_analysis(tmp_path):
     assert dataset.provenance["settings"]["prune"] == "end"
     assert dataset.provenance["prune_evaluations"] > 0
     assert any(u.startswith("Motif") for ph in dataset.phenotypes for u in ph.split("|"))
+    motif_figure = out / "figures" / "01_chr10_94744-94852_motifs.png"
+    assert motif_figure.stat().st_size > 5000
+    assert len(list((out / "figures").iterdir())) == 5
+    html = (out / "report.html").read_text(encoding="utf-8")
+    report = ReportParser()
+    report.feed(html)
+    assert len(report.images) == 5
+    assert "score change per motif occurrence gained or lost" in html
 
 
 def test_bad_table_rows_are_named(tmp_path, capsys):
