@@ -13,6 +13,13 @@ from captum_genomics.models.spliceai import SpliceAI, SpliceAIEnsemble
 from tests.support import needs_spliceai
 
 
+def test_is_a_captum_perturbation_attribution_with_logged_attribute():
+    from captum.attr import PerturbationAttribution
+
+    assert issubclass(InSilicoMutagenesis, PerturbationAttribution)
+    assert hasattr(InSilicoMutagenesis.attribute, "__wrapped__"), "attribute lacks log_usage"
+
+
 def deepg(layout: str = "NCL", dropout: float = 0.0) -> DeepGCNN:
     torch.manual_seed(0)
     model = DeepGCNN(40, filters=(6, 8), kernel_sizes=(5, 3), pool_sizes=(2, 2), n_classes=3,
