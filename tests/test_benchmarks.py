@@ -117,3 +117,11 @@ def test_tiny_run_all_table(monkeypatch, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].split() == ["benchmark", "measured", "ours", "peer", "ratio"]
     assert lines[1].split()[-1] == "2.00"
+
+
+def test_tiny_ism(monkeypatch):
+    row = _load("bench_ism", monkeypatch).main(
+        ["--members", "1", "--window", "6", "--naive", "2", "--rounds", "1", "--ig-steps", "2"])
+    assert row["max_abs_diff"] < 1e-6, "incremental ISM differs from naive ISM"
+    assert row["naive_mutants_s"] > 0 and row["ours_mutants_s"] > 0
+    assert -1 <= row["spearman"] <= 1 and 0 <= row["top10_overlap"] <= 6
