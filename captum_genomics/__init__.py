@@ -3,7 +3,8 @@
 Explainers
     :class:`GenomicIntegratedGradients` (integrated gradients with genomic
     baselines, layouts and aggregation) and :class:`GGGPPerturbationExplainer`
-    (grammar-guided local datasets of edits, explained by a surrogate).
+    (grammar-guided local datasets of edits, explained by a surrogate),
+    :class:`InSilicoMutagenesis` (every single-base substitution; exact and fast on SpliceAI).
 Sequences
     :func:`one_hot`, :func:`decode`, :func:`reverse_complement`,
     :func:`read_region`, :func:`one_hot_region`, :func:`check_one_hot`.
@@ -47,6 +48,7 @@ from captum_genomics.aggregate import (
 from captum_genomics.attr.baselines import make_baselines
 from captum_genomics.attr.gggp import GGGPPerturbationExplainer
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
+from captum_genomics.attr.ism import InSilicoMutagenesis
 from captum_genomics.dna.annotations import Interval, filter_intervals, read_bed, read_gff3
 from captum_genomics.dna.codec import (
     ALPHABET,
@@ -114,6 +116,7 @@ __all__ = [
     "DecisionTreeSurrogate",
     "GGGPPerturbationExplainer",
     "GenomicIntegratedGradients",
+    "InSilicoMutagenesis",
     "Grammar",
     "Interval",
     "IntervalScores",
