@@ -44,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-D", dest="distance", metavar="distance", type=non_negative_int,
                         default=50, help="largest distance between the variant and a gained "
                                          f"or lost site, 0-{MAX_DISTANCE} (default 50)")
-    parser.add_argument("-M", dest="mask", metavar="mask", type=int, choices=(0, 1), default=0,
+    parser.add_argument("-M", dest="mask", metavar="mask", type=non_negative_int,
+                        choices=(0, 1), default=0,
                         help="1: mask gains at annotated sites and losses at unannotated "
                              "ones (default 0)")
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
