@@ -6,7 +6,8 @@ The ``upstream_*.vcf`` fixtures are upstream's outputs, made in a throwaway Tens
 FASTA. They cover SNVs, multiple ALTs, an MNP, insertions, deletions, ``*``, a REF mismatch,
 a missing ALT, a too-long REF, records outside genes and near both FASTA ends, VCF chromosome
 names with and without ``chr``, a ``chr``-named gene table and overlapping genes on both
-strands. The full ensemble is slow on a CPU, so a few records of each are rescored here.
+strands. The full ensemble is slow on a CPU, so a few records of each are rescored here; on
+the whole files ours was byte-identical to upstream's (checked when the fixtures were made).
 """
 
 from __future__ import annotations
@@ -38,19 +39,16 @@ def _lines(path: Path, ids: set[str]) -> list[str]:
 
 @pytest.mark.parametrize(("fixture", "annotation", "distance", "mask", "ids"), [
     ("upstream_grch37_D50_M0.vcf", "grch37", 50, False,
-     {"v1", "v2", "v4", "v5", "v6", "v9", "v11", "v12", "v14", "v15", "v17", "v18"}),
-    ("upstream_grch37_D10_M1.vcf", "grch37", 10, True, {"v3", "v9", "v16"}),
+     {"v2", "v4", "v5", "v6", "v9", "v12", "v15", "v17"}),
+    ("upstream_grch37_D10_M1.vcf", "grch37", 10, True, {"v3"}),
     ("upstream_genes_D50_M0.vcf", FIXTURES / "genes.tsv", 50, False,
-     {"v2", "v19", "v20", "v21"}),
+     {"v3", "v18", "v20", "v21"}),
 ])
 def test_vcf_equals_upstream(tmp_path, ensemble, fixture, annotation, distance, mask, ids):
-    expected = FIXTURES / fixture
-    if not expected.is_file():
-        pytest.skip(f"{expected} not made")
     subset = tmp_path / "in.vcf"
     subset.write_text("\n".join(_lines(FIXTURES / "variants.vcf", ids)) + "\n")
     out = tmp_path / "out.vcf"
     score_vcf(subset, out, example_fasta_path(), annotation, distance, mask, model=ensemble,
               batch_size=8)
-    assert _lines(out, ids) == _lines(expected, ids)
+    assert _lines(out, ids) == _lines(FIXTURES / fixture, ids)
     assert sum(not line.startswith("#") for line in _lines(out, ids)) == len(ids)
