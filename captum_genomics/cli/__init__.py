@@ -10,6 +10,8 @@ Subcommands
     written as bigWig, bedGraph, TF-MoDISco-lite inputs and tables.
     ``gggp`` (:mod:`captum_genomics.cli.gggp`): a GGGP local dataset and surrogate for a
     splice exon or site, scored by SpliceAI.
+    ``spliceai`` (:mod:`captum_genomics.cli.spliceai`): SpliceAI delta scores of a VCF's
+    variants, with upstream's flags and INFO strings.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from __future__ import annotations
 import argparse
 
 from captum_genomics import __version__
-from captum_genomics.cli import demo, gggp, ig
+from captum_genomics.cli import demo, gggp, ig, spliceai
 from captum_genomics.cli.demo import DEMO_BASELINES, GGGP_WINDOW
 
 __all__ = ["DEMO_BASELINES", "GGGP_WINDOW", "build_parser", "main"]
 
-SUBCOMMANDS = {"demo": demo, "ig": ig, "gggp": gggp}
+SUBCOMMANDS = {"demo": demo, "ig": ig, "gggp": gggp, "spliceai": spliceai}
 
 
 def build_parser() -> argparse.ArgumentParser:

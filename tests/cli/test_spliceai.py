@@ -1,0 +1,82 @@
+"""``captum-genomics spliceai``: argument checks and an end-to-end run (member 1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from captum_genomics.cli import main
+from captum_genomics.example_data import example_fasta_path
+from captum_genomics.variants import SPLICEAI_HEADER
+from tests.support import needs_spliceai
+
+VCF = "tests/fixtures/spliceai/variants.vcf"
+
+
+def _args(tmp_path, *extra):
+    return ["spliceai", "-I", VCF, "-O", str(tmp_path / "out.vcf"), "-R",
+            str(example_fasta_path()), "-A", "tests/fixtures/spliceai/genes.tsv", *extra]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"-I": "missing.vcf"}, "-I missing.vcf: no such file"),
+    ({"-R": "missing.fa"}, "-R missing.fa: no such file"),
+    ({"-O": "no/such/dir/out.vcf"}, "does not exist"),
+    ({"-O": VCF}, "is the input file"),
+    ({"-D": "5000"}, "too large"),
+    ({"--members": "6"}, "members 1-5"),
+    ({"--device": "nonsense"}, "not a torch device"),
+    ({"-A": "missing.tsv"}, "missing.tsv not found"),
+])
+def test_argument_errors_before_any_work(tmp_path, capsys, change, message):
+    argv = _args(tmp_path)
+    for option, value in change.items():
+        if option in argv:
+            argv[argv.index(option) + 1] = value
+        else:
+            argv += [option, value]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out.vcf").exists()
+
+
+@pytest.mark.parametrize("argv", [["-M", "2"], ["-D", "-1"], ["--batch-size", "0"]])
+def test_argparse_rejects_bad_values(tmp_path, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(_args(tmp_path, *argv))
+    assert exit_info.value.code == 2
+
+
+@needs_spliceai
+@pytest.mark.parametrize("suffix", ["vcf", "bcf"])
+def test_end_to_end_keeps_records_and_adds_the_info_field(tmp_path, suffix):
+    pysam = pytest.importorskip("pysam")
+    subset = tmp_path / "in.vcf"
+    with open(VCF) as handle:
+        lines = [line for line in handle if line.startswith("#")
+                 or line.split("\t")[2] in {"v2", "v6", "v13", "v17", "v18", "v20", "v21"}]
+    subset.write_text("".join(lines))
+    out = tmp_path / f"out.{suffix}"
+    argv = _args(tmp_path, "-D", "5", "--members", "1", "--quiet", "--batch-size", "4")
+    argv[argv.index("-I") + 1] = str(subset)
+    argv[argv.index("-O") + 1] = str(out)
+    assert main(argv) == 0
+    with pysam.VariantFile(str(out)) as result:
+        assert SPLICEAI_HEADER in str(result.header).splitlines()
+        records = list(result)
+    assert [r.id for r in records] == ["v2", "v6", "v13", "v17", "v18", "v20", "v21"]
+    assert [r.info["KEEP"] for r in records] == ["k2", "k6", "k13", "k17", "k18", "k20", "k21"]
+    info = {r.id: r.info.get("SpliceAI") for r in records}
+    # v2: 3 ALTs x 2 genes (FAKE_PLUS, TUBB8), ALT-major
+    assert [e.split("|")[:2] for e in info["v2"]] == [
+        [a, g] for a in "AGT" for g in ("FAKE_PLUS", "TUBB8")]
+    for entry in info["v2"]:
+        fields = entry.split("|")
+        assert len(fields) == 10
+        assert all(0 <= float(s) <= 1 and len(s) == 4 for s in fields[2:6])
+        assert all(-5 <= int(p) <= 5 for p in fields[6:])
+    assert info["v13"][0].endswith("|.|.|.|.|.|.|.|.")
+    assert info["v20"] is not None  # FAKE_END, far enough from the FASTA end
+    for unscored in ("v6", "v17", "v18", "v21"):  # no ALT, no gene, near start, near end
+        assert info[unscored] is None
+    assert not list(tmp_path.glob("*.captum-genomics-tmp"))
+
