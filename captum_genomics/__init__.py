@@ -33,6 +33,9 @@ Outputs
     :func:`write_modisco_inputs`, :func:`write_table` (figures and reports:
     :mod:`captum_genomics.plot`, :mod:`captum_genomics.report`; splicing heads and scorers:
     :mod:`captum_genomics.splicing`).
+Variants
+    :func:`delta_scores`, :func:`score_vcf`, :func:`read_gene_table` (SpliceAI delta scores
+    as upstream SpliceAI 1.3.1 writes them; VCF/BCF through the ``variants`` extra, ``pysam``).
 Models
     :mod:`captum_genomics.models` (SpliceAI with published weights, deepG-style CNNs).
 """
@@ -103,6 +106,7 @@ from captum_genomics.surrogates import (
     fit_surrogate,
 )
 from captum_genomics.synthetic import MOTIFS, PlantedMotifData, planted_motif_dataset
+from captum_genomics.variants import delta_scores, read_gene_table, score_vcf
 
 __version__ = "0.2.0"
 
@@ -172,4 +176,7 @@ __all__ = [
     "motif_grammar",
     "read_meme",
     "scan_motifs",
+    "delta_scores",
+    "read_gene_table",
+    "score_vcf",
 ]

@@ -14,10 +14,11 @@ import captum_genomics.models
 import captum_genomics.motifs
 import captum_genomics.splicing
 import captum_genomics.surrogates
+import captum_genomics.variants
 
 MODULES = (captum_genomics, captum_genomics.dna, captum_genomics.models, captum_genomics.gggp,
            captum_genomics.splicing, captum_genomics.surrogates, captum_genomics.export,
-           captum_genomics.motifs)
+           captum_genomics.motifs, captum_genomics.variants)
 PUBLIC = [(module, name) for module in MODULES for name in module.__all__]
 
 

@@ -20,7 +20,18 @@ SPLICEAI_HEADER = (
 
 
 def vcf_write_mode(path: str | os.PathLike) -> str:
-    """pysam write mode for ``path``: ``"wb"`` (.bcf), ``"wz"`` (.gz, .bgz) or ``"w"`` (VCF)."""
+    """The pysam write mode a file name asks for.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Output file name.
+
+    Returns
+    -------
+    str
+        ``"wb"`` (.bcf), ``"wz"`` (.gz, .bgz: bgzipped VCF) or ``"w"`` (plain VCF).
+    """
     name = os.fspath(path).lower()
     if name.endswith(".bcf"):
         return "wb"
