@@ -215,7 +215,7 @@ def test_motif_effects_bars_follow_the_surrogate(tmp_path):
     assert colors[0] == colors[1] != colors[2]  # lost and gained in two colours
     texts = [t.get_text() for t in ax.texts]
     assert texts == ["q=3e-05", "q=0.20", "q=n/a"]
-    assert "0.80" in ax.get_title()
+    assert "0.80" in ax.get_title(loc="left")
     assert ax.get_xlabel() == "predicted score change per occurrence"
     assert ax.get_xlim()[0] < -0.3 and ax.get_xlim()[1] > 0.1
     assert saved(ax.figure, tmp_path) > 1000
@@ -228,7 +228,7 @@ def test_motif_effects_top_and_zero_surrogate(tmp_path):
     ax = plot.plot_motif_effects(_motif_surrogate(np.zeros(6), r2=float("nan")))
     assert not ax.patches
     assert "zero" in ax.texts[0].get_text()
-    assert "not held out" in ax.get_title()
+    assert "not held out" in ax.get_title(loc="left")
     assert saved(ax.figure, tmp_path) > 1000
     with pytest.raises(ValueError, match="top"):
         plot.plot_motif_effects(_motif_surrogate(np.zeros(6)), top=0)

@@ -251,7 +251,9 @@ def tournament_select(
     return entrants[np.arange(n), np.argmax(fitness[entrants], axis=1)]
 
 
-def parsimony_rank(fitness: np.ndarray, population: Population) -> np.ndarray:
+def parsimony_rank(
+    fitness: np.ndarray, population: Population, tolerance: float = 0.0
+) -> np.ndarray:
     """Dense rank of each individual by fitness, ties broken by fewer units then fewer bases
     edited (0 = best); equal keys share a rank.
 
@@ -261,6 +263,9 @@ def parsimony_rank(fitness: np.ndarray, population: Population) -> np.ndarray:
         ``(P,)`` fitness, higher is better.
     population : Population
         The ``P`` individuals.
+    tolerance : float
+        Fitness is compared on a grid of step ``tolerance * max |fitness|`` (0: exactly), so
+        near-equal fitness counts as a tie.
 
     Returns
     -------
@@ -268,6 +273,9 @@ def parsimony_rank(fitness: np.ndarray, population: Population) -> np.ndarray:
         ``(P,)`` int64 ranks; ``tournament_select(-rank, ...)`` selects with this order.
     """
     fitness = np.asarray(fitness, dtype=float)
+    step = tolerance * float(np.abs(fitness).max(initial=0.0))
+    if step > 0:
+        fitness = np.floor(fitness / step)
     edited = np.where(population.valid, np.maximum(population.ref_len, population.alt_len), 0)
     keys = np.stack([-fitness, population.n_units, edited.sum(axis=1)]).astype(float)
     order = np.lexsort(keys[::-1])

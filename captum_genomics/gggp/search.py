@@ -353,7 +353,7 @@ def next_generation(
     )
     merit = np.asarray(fitness, dtype=float)
     if settings.parsimony == "lexicographic":
-        merit = -parsimony_rank(merit, population).astype(float)
+        merit = -parsimony_rank(merit, population, settings.tie_tolerance).astype(float)
     elite = population.take(np.argsort(-merit, kind="stable")[: min(n_elite, len(population))])
     novel = random_population(space, n_novel + n_elite - len(elite), rng)
     first = tournament_select(merit, n_op, settings.tournament_size, rng)

@@ -37,6 +37,14 @@ class SearchSettings:
         by fewer units, then by fewer bases edited, so at equal quality the archive stays
         closer to the input (BinFiller yields many ties).  ``"none"``: ties go to the first
         entrant.
+    parsimony_tolerance : float or None
+        Fitness differences up to this fraction of the generation's largest ``|fitness|``
+        count as ties for ``"lexicographic"`` parsimony (fitness is read on a grid of that
+        step); 0: exact ties only.  ``None`` (default): 0.3 for IAD, 0 otherwise.  IAD's
+        entropy gain is continuous and has few exact ties: on the TUBB8 exon (SpliceAI
+        ensemble, 1,500 evaluations) 0.3 took IAD's mean edit distance from 10.4 to 6.4 at
+        equal quality (0.580), while on BinFiller, whose fitness already ties by bin, it cost
+        quality (0.626 to 0.577, edit distance 7.6 to 5.3).
     crossover_operator : {"positional", "one_point"}
         ``"positional"`` (default, size-neutral on average): the child takes the first
         parent's units left of a cut position drawn among both parents' unit positions and
@@ -107,6 +115,7 @@ class SearchSettings:
     fitness: str | FitnessFunction = "binfiller"
     admission: str = "fitness"
     parsimony: str = "lexicographic"
+    parsimony_tolerance: float | None = None
     crossover_operator: str = "positional"
     population_size: int = 500
     operators_weight: float = 0.8
@@ -148,6 +157,11 @@ class SearchSettings:
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if self.parsimony_tolerance is not None and not 0 <= self.parsimony_tolerance < 1:
+            raise ValueError(
+                f"parsimony_tolerance must lie in [0, 1) or be None, got "
+                f"{self.parsimony_tolerance}"
+            )
         object.__setattr__(self, "prune_generations", tuple(int(g) for g in self.prune_generations))
         if self.prune_tolerance is not None and not self.prune_tolerance >= 0:
             raise ValueError(f"prune_tolerance must be >= 0 or None, got {self.prune_tolerance}")
@@ -193,6 +207,14 @@ class SearchSettings:
             )
         if self.trim not in ("right", "left"):
             raise ValueError(f"trim must be 'right' or 'left', got {self.trim!r}")
+
+    @property
+    def tie_tolerance(self) -> float:
+        """The parsimony tolerance in force (``parsimony_tolerance``, or its default for the
+        fitness function)."""
+        if self.parsimony_tolerance is not None:
+            return float(self.parsimony_tolerance)
+        return 0.3 if isinstance(self.fitness, str) and self.fitness.lower() == "iad" else 0.0
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready settings (a callable fitness is recorded by name)."""

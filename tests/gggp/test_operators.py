@@ -323,3 +323,22 @@ def test_parsimony_rank_breaks_fitness_ties_by_units_then_bases():
     rng = np.random.default_rng(0)
     winners = tournament_select(-rank.astype(float), 200, 5, rng)
     assert np.mean(winners == 2) > np.mean(winners == 0)
+
+
+def test_parsimony_tolerance_turns_near_ties_into_ties():
+    pop = parse_phenotypes(["SNV[1,A]|SNV[5,A]|SNV[8,C]", "SNV[9,A]"], Grammar())
+    fitness = np.array([0.99, 0.95])  # the larger individual is slightly fitter
+    np.testing.assert_array_equal(parsimony_rank(fitness, pop), [0, 1])
+    np.testing.assert_array_equal(parsimony_rank(fitness, pop, 0.1), [1, 0])  # one grid cell
+    np.testing.assert_array_equal(parsimony_rank(fitness, pop, 0.01), [0, 1])
+
+
+def test_parsimony_tolerance_default_depends_on_the_fitness():
+    from captum_genomics.gggp import SearchSettings
+
+    assert SearchSettings(max_evaluations=10).tie_tolerance == 0.0
+    assert SearchSettings(max_evaluations=10, fitness="iad").tie_tolerance == 0.3
+    assert SearchSettings(max_evaluations=10, fitness="iad",
+                          parsimony_tolerance=0.0).tie_tolerance == 0.0
+    with pytest.raises(ValueError, match="parsimony_tolerance"):
+        SearchSettings(max_evaluations=10, parsimony_tolerance=1.5)
