@@ -264,8 +264,8 @@ def parsimony_rank(
     population : Population
         The ``P`` individuals.
     tolerance : float
-        Fitness is compared on a grid of step ``tolerance * max |fitness|`` (0: exactly), so
-        near-equal fitness counts as a tie.
+        Fitness is compared in cells of width ``tolerance * max |fitness|`` counted down from
+        the best (0: exactly), so near-equal fitness counts as a tie.
 
     Returns
     -------
@@ -274,8 +274,8 @@ def parsimony_rank(
     """
     fitness = np.asarray(fitness, dtype=float)
     step = tolerance * float(np.abs(fitness).max(initial=0.0))
-    if step > 0:
-        fitness = np.floor(fitness / step)
+    if step > 0:  # cells of width ``step`` counted down from the best
+        fitness = -np.floor((fitness.max() - fitness) / step)
     edited = np.where(population.valid, np.maximum(population.ref_len, population.alt_len), 0)
     keys = np.stack([-fitness, population.n_units, edited.sum(axis=1)]).astype(float)
     order = np.lexsort(keys[::-1])
