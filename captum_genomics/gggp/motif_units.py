@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .grammar import Grammar, SearchSpace, UnitDraw, UnitKind, _draw_bases
+from .grammar import Deletion, Grammar, SearchSpace, UnitDraw, UnitKind, _draw_bases
 
 _COMPLEMENT_ROWS = [3, 2, 1, 0]  # A, C, G, T -> T, G, C, A
 
@@ -327,14 +327,9 @@ class MotifDeletion(_OccurrenceKind):
         ref_len = self._widths(self._choose(space, positions, rng))
         return UnitDraw(ref_len, np.zeros(m, np.int32), np.zeros((m, space.alt_width), np.uint8))
 
-    def format_args(self, pos: int, ref_len: int, alt: str) -> str:
-        """``start,end`` (half-open)."""
-        return f"{pos},{pos + ref_len}"
-
-    def parse_args(self, args: str) -> tuple[int, int, str]:
-        """Parse ``start,end``."""
-        start, end = (int(v) for v in args.split(","))
-        return start, end - start, ""
+    # written and read as a plain deletion, ``start,end`` (half-open)
+    format_args = Deletion.format_args
+    parse_args = Deletion.parse_args
 
 
 @dataclass(frozen=True)
