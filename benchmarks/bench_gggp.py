@@ -83,6 +83,8 @@ from captum_genomics.surrogates import edit_features, fidelity, fit_surrogate
 
 METHODS = {
     "GGGP-BinFiller": {"strategy": "gggp", "fitness": "binfiller"},
+    "GGGP-BinFiller(tol 0.1)": {"strategy": "gggp", "fitness": "binfiller",
+                                "parsimony_tolerance": 0.1},
     "GGGP-IAD": {"strategy": "gggp", "fitness": "iad"},
     "random": {"strategy": "random"},
 }
@@ -103,6 +105,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="TUBB8 budgets, one run per budget (e.g. 1500 5000)")
     parser.add_argument("--spliceai-population", type=int, default=50)
     parser.add_argument("--spliceai-seeds", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds run are first-seed, first-seed + 1, ... (both tasks)")
+    parser.add_argument("--methods", nargs="+", choices=sorted(METHODS), default=sorted(METHODS),
+                        help="TUBB8 methods to run (default: all; the planted task runs all)")
     parser.add_argument("--spliceai-members", type=int, nargs="+", default=[1])
     parser.add_argument("--incremental", action="store_true",
                         help="score TUBB8 with the exact incremental scorer")
@@ -189,7 +195,8 @@ def _archive_row(task: str, method: str, budget: int, runs: list) -> dict:
 
 
 def run_archives(task, reference, scorer, grammar, budget, population, seeds, length, tracked,
-                 prune: bool = True, tolerance: float | None = 0.0025):
+                 prune: bool = True, tolerance: float | None = 0.0025, first_seed: int = 0,
+                 methods: Sequence[str] = tuple(METHODS)):
     """Search with every method and seed, then prune each archive (``prune_result``, repeated
     until no unit can go without moving the score by more than ``tolerance``; ``None``: the
     reference's 4-decimal equality); returns (rows, first BinFiller result).
@@ -197,8 +204,10 @@ def run_archives(task, reference, scorer, grammar, budget, population, seeds, le
     pruning's evaluations."""
     rows, first = [], None
     for method, kind in METHODS.items():
+        if method not in methods:
+            continue
         runs = []
-        for seed in range(seeds):
+        for seed in range(first_seed, first_seed + seeds):
             settings = SearchSettings(
                 **kind,
                 population_size=population,
@@ -418,6 +427,7 @@ def planted_rows(args: argparse.Namespace) -> list[dict]:
         (),
         prune=not args.no_prune,
         tolerance=_tolerance(args),
+        first_seed=args.first_seed,
     )
     settings = SearchSettings(
         population_size=args.population,
@@ -471,6 +481,8 @@ def spliceai_rows(args: argparse.Namespace) -> list[dict]:
             scorer.tracked,
             prune=not args.no_prune,
             tolerance=_tolerance(args),
+            first_seed=args.first_seed,
+            methods=args.methods,
         )[0]
     return rows
 
