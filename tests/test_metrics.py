@@ -343,14 +343,20 @@ def test_edit_distances_match_plain_dynamic_programme(ref, seqs, cap):
     np.testing.assert_array_equal(edit_distances(seqs, ref, max_distance=cap), expected)
 
 
-def test_edit_distance_distribution_of_a_local_dataset():
+def _five_edits_dataset():
+    """Five phenotypes at edit distances 1, 2, 3, 5 and 0 from a 20-nt reference; the model
+    inputs are padded to the reference length with N, which the metrics must not see."""
     reference = "ACGTACGTACGTACGTACGT"
     phenotypes = ["SNV[2,A]", "Deletion[3,5]", "Insertion[4,GT]|SNV[10,T]",
                   "SNV[1,A]|SNV[5,A]|Deletion[12,15]", ""]
     n = len(phenotypes)
-    # the model inputs are padded to the reference length; the metric must not see the padding
     dataset = LocalDataset(reference, phenotypes, ["N" * 20] * n, np.linspace(0, 1, n),
                            np.zeros(n), np.zeros(n))
+    return reference, dataset
+
+
+def test_edit_distance_distribution_of_a_local_dataset():
+    reference, dataset = _five_edits_dataset()
     out = edit_distance_distribution(dataset)
     assert out["distances"].tolist() == [1, 2, 3, 5, 0]
     assert out["counts"].tolist() == [1, 1, 1, 1, 0, 1]
@@ -362,12 +368,7 @@ def test_edit_distance_distribution_of_a_local_dataset():
 def test_local_dataset_locality_of_a_dataset_and_of_a_search_result():
     from captum_genomics.gggp import Grammar, SearchSettings, search
 
-    reference = "ACGTACGTACGTACGTACGT"
-    phenotypes = ["SNV[2,A]", "Deletion[3,5]", "Insertion[4,GT]|SNV[10,T]",
-                  "SNV[1,A]|SNV[5,A]|Deletion[12,15]", ""]
-    n = len(phenotypes)
-    dataset = LocalDataset(reference, phenotypes, ["N" * 20] * n, np.linspace(0, 1, n),
-                           np.zeros(n), np.zeros(n))
+    reference, dataset = _five_edits_dataset()
     out = local_dataset_locality(dataset)
     assert out["mean_edit_distance"] == pytest.approx(11 / 5)
     assert out["median_edit_distance"] == 2.0

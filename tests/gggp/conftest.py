@@ -58,6 +58,44 @@ def make_scorer(reference):
     return lambda: PWMScorer(centre)
 
 
+class FailingScorer:
+    """Scores like ``inner`` for ``calls`` calls, then raises (a model failing midway)."""
+
+    name = "failing"
+
+    def __init__(self, inner, calls: int) -> None:
+        self.inner, self.calls_left = inner, calls
+
+    def __call__(self, batch):
+        if self.calls_left == 0:
+            raise RuntimeError("CUDA out of memory")
+        self.calls_left -= 1
+        return self.inner(batch)
+
+
+@pytest.fixture(scope="session")
+def failing_scorer():
+    return FailingScorer
+
+
+@pytest.fixture(scope="session")
+def small_search(reference, make_scorer):
+    """A short search on the planted reference (ROI 180-220, 3 generations of 80)."""
+    from captum_genomics.gggp.grammar import Grammar
+    from captum_genomics.gggp.search import SearchSettings, search
+
+    def run(seed: int):
+        return search(
+            reference,
+            make_scorer(),
+            grammar=Grammar(roi=(180, 220), max_distance=60),
+            settings=SearchSettings(population_size=80, max_generations=3, initial_min_delta=0.0),
+            seed=seed,
+        )
+
+    return run
+
+
 _UNIT = re.compile(r"(\w+)\[(.*?)\]")
 
 

@@ -8,20 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from captum_genomics.gggp.dataset import LocalDataset
-from captum_genomics.gggp.grammar import Grammar
 from captum_genomics.gggp.population import apply_population
-from captum_genomics.gggp.search import SearchSettings, search
 
 
 @pytest.fixture(scope="module")
-def result(reference, make_scorer):
-    return search(
-        reference,
-        make_scorer(),
-        grammar=Grammar(roi=(180, 220), max_distance=60),
-        settings=SearchSettings(population_size=80, max_generations=3, initial_min_delta=0.0),
-        seed=3,
-    )
+def result(small_search):
+    return small_search(seed=3)
 
 
 def test_from_search_matches_archive(result, string_editor):

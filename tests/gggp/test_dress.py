@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from captum_genomics.gggp import Grammar, LocalDataset, SearchSettings, search
+from captum_genomics.gggp import LocalDataset
 from captum_genomics.gggp.dress import DRESS_COLUMNS, read_dress_csv, write_dress_csv
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "dress_dataset.csv")
@@ -29,14 +29,8 @@ def write_rows(tmp_path, *rows: str, name: str = "d.csv") -> str:
 
 
 @pytest.fixture(scope="module")
-def result(reference, make_scorer):
-    return search(
-        reference,
-        make_scorer(),
-        grammar=Grammar(roi=(180, 220), max_distance=60),
-        settings=SearchSettings(population_size=80, max_generations=3, initial_min_delta=0.0),
-        seed=5,
-    )
+def result(small_search):
+    return small_search(seed=5)
 
 
 def test_fixture_reads_with_known_conversions(string_editor):

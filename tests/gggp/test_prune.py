@@ -146,21 +146,10 @@ def test_prune_result_leaves_the_search_result_unchanged():
     assert pruned.prune_evaluations > 0 and pruned.pruning[-1]["generation"] == "end"
 
 
-class _FailAfter:
-    def __init__(self, inner, calls):
-        self.inner, self.calls_left = inner, calls
-
-    def __call__(self, batch):
-        if self.calls_left == 0:
-            raise RuntimeError("CUDA out of memory")
-        self.calls_left -= 1
-        return self.inner(batch)
-
-
-def test_an_error_while_pruning_keeps_the_unpruned_archive():
+def test_an_error_while_pruning_keeps_the_unpruned_archive(failing_scorer):
     counting = EvenSNVScorer(0.125)
     plain = _search(counting)
-    failing = _FailAfter(EvenSNVScorer(0.125), calls=counting.calls)  # fails on pruning's first
+    failing = failing_scorer(EvenSNVScorer(0.125), calls=counting.calls)  # fails on pruning's first
     with pytest.raises(RuntimeError, match="out of memory") as caught:
         _search(failing, prune="end")
     partial = caught.value.partial

@@ -204,25 +204,12 @@ def test_show_progress_and_its_old_name(reference, make_scorer, capsys):
     assert evaluator.progress_bar is None
 
 
-class _FailingScorer:
-    """Scores like ``inner`` for ``calls`` calls, then raises (a model failing midway)."""
-
-    name = "failing"
-
-    def __init__(self, inner, calls):
-        self.inner, self.calls_left = inner, calls
-
-    def __call__(self, batch):
-        if self.calls_left == 0:
-            raise RuntimeError("CUDA out of memory")
-        self.calls_left -= 1
-        return self.inner(batch)
-
-
-def test_a_scorer_failing_midway_keeps_every_evaluation_made(reference, make_scorer):
+def test_a_scorer_failing_midway_keeps_every_evaluation_made(
+    reference, make_scorer, failing_scorer
+):
     # population 60 in batches of 16: the reference and generation 0 take 5 calls (61
     # evaluations); the 8th call fails inside generation 1, after 61 + 2 * 16 = 93
-    scorer = _FailingScorer(make_scorer(), calls=7)
+    scorer = failing_scorer(make_scorer(), calls=7)
     with pytest.raises(RuntimeError, match="out of memory") as caught:
         run(reference, scorer, max_evaluations=1000, batch_size=16)
     partial = caught.value.partial
@@ -242,9 +229,9 @@ def test_a_scorer_failing_midway_keeps_every_evaluation_made(reference, make_sco
     assert dataset.provenance["stop_reason"] == "error"
 
 
-def test_a_scorer_failing_on_the_reference_raises_as_it_is(reference, make_scorer):
+def test_a_scorer_failing_on_the_reference_raises_as_it_is(reference, make_scorer, failing_scorer):
     with pytest.raises(RuntimeError, match="out of memory") as caught:
-        run(reference, _FailingScorer(make_scorer(), calls=0), max_evaluations=100)
+        run(reference, failing_scorer(make_scorer(), calls=0), max_evaluations=100)
     assert not hasattr(caught.value, "partial")
 
 
