@@ -19,6 +19,7 @@ from captum_genomics.variants.annotation import (
     read_gene_table,
 )
 from captum_genomics.variants.delta import INFO_FORMAT, DeltaScore, delta_scores, score_records
+from captum_genomics.variants.explain import DELTA_KINDS, DeltaAttribution, explain_delta
 from captum_genomics.variants.haplotype import (
     HaplotypeScore,
     Variant,
@@ -31,6 +32,8 @@ from captum_genomics.variants.vcf import SPLICEAI_HEADER, score_vcf, vcf_write_m
 
 __all__ = [
     "CANONICAL_TAGS",
+    "DELTA_KINDS",
+    "DeltaAttribution",
     "DeltaScore",
     "GeneTable",
     "HaplotypeScore",
@@ -41,6 +44,7 @@ __all__ = [
     "UPSTREAM_TABLES",
     "Variant",
     "delta_scores",
+    "explain_delta",
     "haplotype_scores",
     "normalise_chrom",
     "read_gene_table",
