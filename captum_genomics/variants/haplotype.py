@@ -52,7 +52,7 @@ LOGGER = logging.getLogger("captum_genomics.variants")
 _UNSCORABLE = ".-*<>"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Variant:
     """One ALT allele at a position: ``chrom``, 1-based ``pos`` of the first REF base, ``ref``,
     ``alt``."""
@@ -120,15 +120,20 @@ class _Window:
     boundary: int  # offset from the first variant to its nearest exon boundary
 
 
+def _chrom_key(name: str) -> str:
+    """Chromosome name without ``chr``: ``chr10`` and ``10`` are one chromosome."""
+    return normalise_chrom(name, "")
+
+
 def _checked(variants: Iterable[Variant]) -> list[Variant]:
-    """Variants sorted by position; raises on unscorable alleles and overlaps."""
-    ordered = sorted(variants)
+    """Variants sorted by chromosome and position; raises on unscorable alleles and overlaps."""
+    ordered = sorted(variants, key=lambda v: (_chrom_key(v.chrom), v.pos, v.ref, v.alt))
     for variant in ordered:
         if not variant.ref or not variant.alt or any(c in variant.alt for c in _UNSCORABLE):
             raise ValueError(f"{variant}: symbolic, '*', '.' and '-' alleles cannot be applied "
                              "to a sequence")
     for before, after in zip(ordered, ordered[1:]):
-        if before.chrom == after.chrom and after.pos <= before.end:
+        if _chrom_key(before.chrom) == _chrom_key(after.chrom) and after.pos <= before.end:
             raise ValueError(f"{before} and {after} overlap: a haplotype cannot hold both")
     return ordered
 
@@ -217,8 +222,8 @@ def haplotype_scores(model, fasta, variants: Iterable[Variant], annotation: Gene
     Returns
     -------
     list of HaplotypeScore
-        By chromosome (in order of first appearance) and gene (table order), one per gene
-        whose transcript covers at least one variant.
+        By chromosome (sorted by name, ``chr10`` and ``10`` being one) and gene (table order),
+        one per gene whose transcript covers at least one variant.
 
     Raises
     ------
@@ -235,8 +240,8 @@ def haplotype_scores(model, fasta, variants: Iterable[Variant], annotation: Gene
     handle, owned = _open_fasta(fasta)
     try:
         plans = []
-        for chrom in dict.fromkeys(v.chrom for v in ordered):
-            on_chrom = [v for v in ordered if v.chrom == chrom]
+        for chrom in dict.fromkeys(_chrom_key(v.chrom) for v in ordered):
+            on_chrom = [v for v in ordered if _chrom_key(v.chrom) == chrom]
             genes = sorted(set().union(*(annotation.overlapping(chrom, v.pos).tolist()
                                          for v in on_chrom)))
             for gene in genes:
