@@ -54,8 +54,17 @@ _UNSCORABLE = ".-*<>"
 
 @dataclass(frozen=True)
 class Variant:
-    """One ALT allele at a position: ``chrom``, 1-based ``pos`` of the first REF base, ``ref``,
-    ``alt``."""
+    """One ALT allele at a position, as a VCF writes it.
+
+    Attributes
+    ----------
+    chrom : str
+        With or without ``chr``, whatever the FASTA and gene table use.
+    pos : int
+        1-based position of the first REF base.
+    ref, alt : str
+        Alleles (upper case; ``alt`` not symbolic).
+    """
 
     chrom: str
     pos: int
