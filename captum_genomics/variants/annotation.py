@@ -4,24 +4,32 @@ A table has the tab-separated columns of SpliceAI 1.3.1's ``annotations/grch37.t
 ``#NAME CHROM STRAND TX_START TX_END EXON_START EXON_END``, with 0-based transcript starts,
 1-based inclusive ends and comma-terminated exon start/end lists (UCSC style). A variant
 belongs to every gene whose transcript covers it (``TX_START + 1 <= pos <= TX_END``).
+
+A GTF or GFF3 file (``.gtf``, ``.gff``, ``.gff3``, optionally gzipped) is read into the same
+table: one transcript per gene, as upstream's table has (see :func:`read_gene_table`).
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import importlib.util
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 
-__all__ = ["GeneTable", "read_gene_table", "normalise_chrom", "UPSTREAM_TABLES"]
+__all__ = ["GeneTable", "read_gene_table", "normalise_chrom", "UPSTREAM_TABLES", "CANONICAL_TAGS"]
 
 #: Table names resolved inside the installed ``spliceai`` distribution.
 UPSTREAM_TABLES = ("grch37", "grch38")
 _COLUMNS = ("#NAME", "CHROM", "STRAND", "TX_START", "TX_END", "EXON_START", "EXON_END")
 _INSTALL_HINT = "pip install --no-deps spliceai==1.3.1"
+_GFF_SUFFIXES = (".gtf", ".gff", ".gff3")
+#: Transcript tags preferred, in order, when a GTF/GFF3 gene has several transcripts.
+CANONICAL_TAGS = ("Ensembl_canonical", "MANE_Select", "canonical")
 
 
 def normalise_chrom(name: str, like: str) -> str:
@@ -122,15 +130,27 @@ class GeneTable:
 
 
 def read_gene_table(source: str | os.PathLike = "grch37") -> GeneTable:
-    """Read a SpliceAI gene table.
+    """Read a SpliceAI gene table, or build one from a GTF/GFF3 annotation.
 
     Parameters
     ----------
     source : str or os.PathLike
         ``"grch37"`` or ``"grch38"`` (GENCODE V24 canonical transcripts shipped with SpliceAI
-        1.3.1, which must be installed: ``pip install --no-deps spliceai==1.3.1``), or the
+        1.3.1, which must be installed: ``pip install --no-deps spliceai==1.3.1``), the
         path of a table with the columns ``#NAME CHROM STRAND TX_START TX_END EXON_START
-        EXON_END`` (tab-separated, header line first).
+        EXON_END`` (tab-separated, header line first), or of a GTF / GFF3 file (``.gtf``,
+        ``.gff``, ``.gff3``, optionally ``.gz``).
+
+    Notes
+    -----
+    From a GTF/GFF3, ``exon`` features are grouped by transcript (GTF: ``transcript_id``;
+    GFF3: ``Parent``) and transcripts by gene (GTF: ``gene_id``; GFF3: the transcript's
+    ``Parent``). Each gene keeps ONE transcript, as upstream's table: the first tagged
+    ``Ensembl_canonical``, else ``MANE_Select``, else ``canonical`` (:data:`CANONICAL_TAGS`),
+    else the longest (transcript span; the first in the file among equals). The gene is named
+    by ``gene_name`` (GFF3: also the gene's ``Name``), else its id; rows follow the genes'
+    first appearance in the file. The transcript bounds are its ``transcript`` (or mRNA...)
+    feature's, else its exons' extent.
 
     Returns
     -------
@@ -148,7 +168,9 @@ def read_gene_table(source: str | os.PathLike = "grch37") -> GeneTable:
     path = _upstream_table_path(source) if source in UPSTREAM_TABLES else Path(source)
     if not path.is_file():
         raise FileNotFoundError(f"gene table {path} not found; give 'grch37', 'grch38' or "
-                                "the path of a SpliceAI-style gene table")
+                                "the path of a SpliceAI-style gene table or a GTF/GFF3")
+    if path.name.lower().removesuffix(".gz").endswith(_GFF_SUFFIXES):
+        return _read_gff(path)
     with open(path, newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t")
         missing = [c for c in _COLUMNS if c not in (reader.fieldnames or ())]
@@ -175,5 +197,116 @@ def read_gene_table(source: str | os.PathLike = "grch37") -> GeneTable:
         names=np.asarray(names, dtype=object), chroms=np.asarray(chroms, dtype=object),
         strands=np.asarray(strands, dtype=object), tx_starts=np.asarray(starts, dtype=np.int64),
         tx_ends=np.asarray(ends, dtype=np.int64), exon_boundaries=tuple(boundaries),
+        source=str(path),
+    )
+
+
+@dataclass
+class _Transcript:
+    gene: str
+    chrom: str
+    strand: str
+    order: int
+    exons: list = field(default_factory=list)
+    tags: set = field(default_factory=set)
+    bounds: tuple | None = None
+
+
+def _gff_attributes(text: str, gtf: bool) -> dict[str, list[str]]:
+    """Attributes of a GTF (``key "value";``) or GFF3 (``key=v1,v2;``) column 9."""
+    attributes: dict[str, list[str]] = {}
+    for item in text.strip().split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        if gtf:
+            key, _, value = item.partition(" ")
+            values = [value.strip().strip('"')]
+        else:
+            key, _, value = item.partition("=")
+            values = [unquote(v) for v in value.split(",")]
+        attributes.setdefault(key.strip(), []).extend(values)
+    return attributes
+
+
+def _chosen(transcripts: list[_Transcript]) -> _Transcript:
+    def rank(t: _Transcript):
+        tagged = [i for i, tag in enumerate(CANONICAL_TAGS) if tag in t.tags]
+        start, end = t.bounds or (min(s for s, _ in t.exons), max(e for _, e in t.exons))
+        return (min(tagged, default=len(CANONICAL_TAGS)), -(end - start), t.order)
+
+    return min(transcripts, key=rank)
+
+
+def _read_gff(path: Path) -> GeneTable:
+    """One row per gene of a GTF/GFF3 file (see :func:`read_gene_table`)."""
+    gtf = path.name.lower().removesuffix(".gz").endswith(".gtf")
+    transcripts: dict[str, _Transcript] = {}
+    gene_names: dict[str, str] = {}
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if line.startswith("#") or not line.strip():
+                continue
+            columns = line.rstrip("\n").split("\t")
+            if len(columns) != 9:
+                raise ValueError(f"{path}, line {line_number}: expected 9 tab-separated columns, "
+                                 f"got {len(columns)}")
+            chrom, _, kind, start, end, _, strand, _, text = columns
+            attrs = _gff_attributes(text, gtf)
+            try:
+                bounds = (int(start), int(end))
+            except ValueError:
+                raise ValueError(f"{path}, line {line_number}: start and end must be integers"
+                                 ) from None
+            names = attrs.get("gene_name") or []
+            if gtf:
+                gene = (attrs.get("gene_id") or [None])[0]
+                parents = attrs.get("transcript_id") or []
+                if gene is None or (kind in ("exon", "transcript") and not parents):
+                    continue
+                if names:
+                    gene_names.setdefault(gene, names[0])
+                if kind not in ("exon", "transcript"):
+                    continue
+            elif kind == "exon":
+                parents, gene = attrs.get("Parent") or [], None
+            else:
+                ids = attrs.get("ID") or []
+                if not ids:
+                    continue
+                if "Parent" not in attrs:  # a gene
+                    gene_names[ids[0]] = (names or attrs.get("Name") or ids)[0]
+                    continue
+                parents, gene = ids[:1], attrs["Parent"][0]
+                if names:
+                    gene_names.setdefault(gene, names[0])
+            for parent in parents:
+                transcript = transcripts.setdefault(
+                    parent, _Transcript(gene, chrom, strand, len(transcripts)))
+                if gene is not None:
+                    transcript.gene = gene
+                transcript.tags.update(attrs.get("tag", ()))
+                if kind == "exon":
+                    transcript.exons.append(bounds)
+                else:
+                    transcript.bounds = bounds
+    by_gene: dict[str, list[_Transcript]] = {}
+    for transcript in transcripts.values():
+        if transcript.exons and transcript.gene is not None:
+            by_gene.setdefault(transcript.gene, []).append(transcript)
+    if not by_gene:
+        raise ValueError(f"{path} holds no exon features with a transcript and a gene")
+    rows = [(gene, _chosen(group)) for gene, group in by_gene.items()]
+    bounds = [t.bounds or (min(s for s, _ in t.exons), max(e for _, e in t.exons))
+              for _, t in rows]
+    return GeneTable(
+        names=np.asarray([gene_names.get(g, g) for g, _ in rows], dtype=object),
+        chroms=np.asarray([t.chrom for _, t in rows], dtype=object),
+        strands=np.asarray([t.strand for _, t in rows], dtype=object),
+        tx_starts=np.asarray([b[0] for b in bounds], dtype=np.int64),
+        tx_ends=np.asarray([b[1] for b in bounds], dtype=np.int64),
+        exon_boundaries=tuple(np.union1d(*np.asarray(t.exons, dtype=np.int64).T)
+                              for _, t in rows),
         source=str(path),
     )

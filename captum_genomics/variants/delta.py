@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -66,12 +66,18 @@ class DeltaScore:
         than one base, which upstream does not score.
     positions : tuple of 4 int, or None
         DP_AG, DP_AL, DP_DG, DP_DL: offsets of the sites from the variant.
+    tracks : numpy.ndarray or None, shape (2, 2 * distance + 1, 3)
+        The REF and ALT outputs (neither, acceptor, donor) at offsets ``-distance ..
+        distance`` from the variant, the ALT one aligned as the scores are (zeros at deleted
+        bases, inserted bases collapsed to their maximum); None where ``scores`` is None.
+        Not compared by ``==``.
     """
 
     allele: str
     gene: str
     scores: tuple | None
     positions: tuple | None
+    tracks: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def info(self) -> str:
@@ -150,7 +156,7 @@ def _plan(fasta, chrom, pos, ref, alts, annotation: GeneTable, distance: int,
 
 
 def _predict(model, inputs: Sequence[tuple[str, str]], batch_size: int,
-             device) -> list[np.ndarray]:
+             device, context: int = _CONTEXT) -> list[np.ndarray]:
     """Model outputs (L_i - context, 3) of each (sequence, strand) input, float32."""
     outputs = []
     dtype = next(model.parameters()).dtype
@@ -166,7 +172,7 @@ def _predict(model, inputs: Sequence[tuple[str, str]], batch_size: int,
             x = torch.from_numpy(batch).to(device=device, dtype=dtype)
             probs = model(x).float().cpu().numpy()
         for row, (text, strand) in enumerate(chunk):
-            y = probs[row, :, :len(text) - _CONTEXT].T
+            y = probs[row, :, :len(text) - context].T
             outputs.append(np.ascontiguousarray(y[::-1] if strand == "-" else y))
     return outputs
 
@@ -193,7 +199,8 @@ def _finish(job: _Job, outputs: list[np.ndarray], distance: int, mask: bool) -> 
         masked = mask and (at_boundary if gain else not at_boundary)
         scores.append(change[index] * (1 - int(masked)))
         positions.append(index - centre)
-    return DeltaScore(job.allele, job.gene, tuple(scores), tuple(positions))
+    tracks = np.stack([y_ref, y_alt]).astype(np.float32)
+    return DeltaScore(job.allele, job.gene, tuple(scores), tuple(positions), tracks)
 
 
 def _check(distance: int, batch_size: int) -> None:

@@ -42,13 +42,18 @@ def vcf_write_mode(path: str | os.PathLike) -> str:
 
 def score_vcf(input, output, fasta, annotation: str | os.PathLike | GeneTable = "grch37",
               distance: int = 50, mask: bool = False, model=None, batch_size: int = 16,
-              device=None, show_progress: bool = False) -> int:
+              device=None, show_progress: bool = False, on_scores=None) -> int:
     """Add SpliceAI delta scores to every record of a VCF/BCF file.
 
     Records are copied unchanged (those outside every gene or skipped included) with, where
     scored, the ``SpliceAI`` INFO field ``ALLELE|SYMBOL|DS_AG|DS_AL|DS_DG|DS_DL|DP_AG|DP_AL|
     DP_DG|DP_DL``, one entry per ALT and gene. The output is written beside its destination
     and renamed into place when complete.
+
+    Symbolic ALTs (``<DEL>``, ``<INS>``...), ``*``, ``.`` and ``-`` are not scored, as upstream
+    (a record holding only those gets no INFO entry); unlike upstream, whose writer fails on
+    symbolic ALTs, such records are copied (pysam adds ``END`` to a symbolic record that
+    lacks it).
 
     Parameters
     ----------
@@ -74,6 +79,10 @@ def score_vcf(input, output, fasta, annotation: str | os.PathLike | GeneTable = 
         Where to run the model; default the model's device (CPU for the default model).
     show_progress : bool, default False
         Show a tqdm progress bar of records.
+    on_scores : callable, optional
+        Called as ``on_scores(record, scores)`` for every record, in order, with its list of
+        :class:`~captum_genomics.variants.DeltaScore` (empty when not scored), e.g.
+        :meth:`captum_genomics.variants.TrackWriter.add`.
 
     Returns
     -------
@@ -112,9 +121,14 @@ def score_vcf(input, output, fasta, annotation: str | os.PathLike | GeneTable = 
                 records = tqdm(vcf, unit=" records", disable=not show_progress)
                 for record, scores in score_records(model, handle, records, table, distance,
                                                     mask, batch_size, device):
+                    if on_scores is not None:
+                        on_scores(record, scores)
                     if scores:
                         record.info["SpliceAI"] = [s.info for s in scores]
                         scored += 1
+                    if any(alt.startswith("<") for alt in record.alts or ()):
+                        # htslib cannot write a symbolic record read with this same header.
+                        record.translate(out.header)
                     out.write(record)
     finally:
         vcf.close()
