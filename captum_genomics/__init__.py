@@ -35,7 +35,10 @@ Outputs
     :mod:`captum_genomics.splicing`).
 Variants
     :func:`delta_scores`, :func:`score_vcf`, :func:`read_gene_table` (SpliceAI delta scores
-    as upstream SpliceAI 1.3.1 writes them; VCF/BCF through the ``variants`` extra, ``pysam``).
+    as upstream SpliceAI 1.3.1 writes them; VCF/BCF through the ``variants`` extra, ``pysam``);
+    :func:`haplotype_scores`, :func:`score_haplotypes` (several variants of one haplotype),
+    :func:`explain_delta` (which bases make a variant matter), :class:`TrackWriter` (full
+    delta tracks as TSV/JSON).
 Models
     :mod:`captum_genomics.models` (SpliceAI with published weights, deepG-style CNNs).
 """
@@ -106,7 +109,15 @@ from captum_genomics.surrogates import (
     fit_surrogate,
 )
 from captum_genomics.synthetic import MOTIFS, PlantedMotifData, planted_motif_dataset
-from captum_genomics.variants import delta_scores, read_gene_table, score_vcf
+from captum_genomics.variants import (
+    TrackWriter,
+    delta_scores,
+    explain_delta,
+    haplotype_scores,
+    read_gene_table,
+    score_haplotypes,
+    score_vcf,
+)
 
 __version__ = "0.2.0"
 
@@ -177,6 +188,10 @@ __all__ = [
     "read_meme",
     "scan_motifs",
     "delta_scores",
+    "explain_delta",
+    "haplotype_scores",
+    "score_haplotypes",
+    "TrackWriter",
     "read_gene_table",
     "score_vcf",
 ]
