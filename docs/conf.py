@@ -19,6 +19,9 @@ os.environ.setdefault("SMALL", "1")  # tutorials on their small settings unless 
 # the notebook kernels import this checkout, as autodoc does
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
                                                          os.environ.get("PYTHONPATH")]))
+# tqdm.auto's notice that ipywidgets is absent is not part of any result
+os.environ["PYTHONWARNINGS"] = ",".join(filter(None, ["ignore:IProgress not found",
+                                                      os.environ.get("PYTHONWARNINGS")]))
 
 from api_reference import write_generated_section  # noqa: E402
 from tutorial_notebooks import write_notebook  # noqa: E402
@@ -71,13 +74,13 @@ napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 nitpicky = False
 
-exclude_patterns = ["_build", "README.md", "_api_generated.md", "**/.ipynb_checkpoints",
-                    "jupyter_execute"]
+exclude_patterns = ["_build", "README.md", "_api_generated.md", "**/.ipynb_checkpoints"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
-suppress_warnings = ["mystnb.unknown_mime_type"]
+suppress_warnings = ["mystnb.unknown_mime_type"]  # widget outputs, if a cell makes one
 
 html_theme = "furo"
 html_title = f"captum-genomics {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True

@@ -1,7 +1,8 @@
 """Turn the tutorial scripts (jupytext percent format) into notebooks for the docs build.
 
-Two cells are added: one first, hidden, giving the kernel the ``__file__`` a script run has
-(tutorials find ``tutorials/data`` from it), and one last, whose code is hidden, displaying
+Two cells are added. One first, hidden: it gives the kernel the ``__file__`` a script run has
+(tutorials find ``tutorials/data`` from it) and shows only what the script prints (no value of
+a cell's last expression, as a script run shows none). One last, its code hidden: it displays
 the PNG figures the tutorial wrote to its ``OUTPUT`` folder (``NN_*.png``, NN the tutorial's
 number). The tutorial's own cells are run unchanged.
 """
@@ -35,7 +36,8 @@ def write_notebook(script: Path, folder: Path) -> Path:
         The notebook written (unexecuted; myst-nb runs it).
     """
     notebook = jupytext.read(script, fmt="py:percent")
-    setup = new_code_cell(f"__file__ = {str(script.resolve())!r}",
+    setup = new_code_cell(f"__file__ = {str(script.resolve())!r}\n"
+                          "get_ipython().ast_node_interactivity = 'none'",
                           metadata={"tags": ["remove-cell"]})
     figures = new_code_cell(FIGURE_CELL.format(pattern=f"{script.name[:2]}_*.png"),
                             metadata={"tags": ["remove-input"]})
