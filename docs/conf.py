@@ -75,7 +75,8 @@ napoleon_use_rtype = False
 nitpicky = False
 
 exclude_patterns = ["_build", "README.md", "_api_generated.md", "**/.ipynb_checkpoints"]
-source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
+# .rst first: autosummary writes its stub pages with the first suffix
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 suppress_warnings = ["mystnb.unknown_mime_type"]  # widget outputs, if a cell makes one
 
 html_theme = "furo"
