@@ -73,6 +73,7 @@ napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 nitpicky = False
+add_module_names = False  # captum_genomics.X is shown as X
 
 exclude_patterns = ["_build", "README.md", "_api_generated.md", "**/.ipynb_checkpoints"]
 # .rst first: autosummary writes its stub pages with the first suffix
