@@ -323,7 +323,7 @@ def _predict(model: Model, features: np.ndarray) -> np.ndarray:
 
 def auto_alpha(features: np.ndarray, scores: np.ndarray) -> float:
     """Scale-free lasso penalty: ``AUTO_ALPHA_RATIO`` times the smallest penalty that
-    zeroes every coefficient, ``max_j |x_j . (y - mean(y))| / n``.
+    zeroes every coefficient, ``max_j |x_j^T (y - mean(y))| / n``.
 
     Parameters
     ----------
