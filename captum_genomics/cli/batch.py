@@ -15,7 +15,7 @@ from captum_genomics.cli._common import non_negative_int, positive_int, run_comm
 from captum_genomics.export import OVERLAP_POLICIES
 
 #: One-line summary shown by ``captum-genomics --help``.
-HELP = "explain thousands of regions (IG), resumably, on local workers or a Ray cluster"
+HELP = "IG over many regions, resumable, on local workers or a Ray cluster"
 #: ``--method`` names.
 METHODS = ("ig",)
 #: ``--engine`` names (:mod:`captum_genomics.batch.engines`; imported on use, as it imports
