@@ -127,6 +127,7 @@ def test_tiny_ism(monkeypatch):
     assert -1 <= row["spearman"] <= 1 and 0 <= row["top10_overlap"] <= 6
 
 
+@pytest.mark.filterwarnings(r"ignore:`torch\.jit\.\w+` is deprecated:DeprecationWarning")
 def test_tiny_batch(monkeypatch):
     rows = _load("bench_batch", monkeypatch).main(
         ["--regions", "3", "--length", "200", "--steps", "4", "--engines", "local:1", "local:2"])

@@ -93,7 +93,8 @@ def run_ray(tasks: list[RegionTask], options: dict, output_dir: str, workers: in
 
     Uses the Ray instance already initialised in this process if there is one; else connects
     to ``address`` (an existing cluster), or starts a local Ray with ``workers`` CPUs (shut
-    down at the end).
+    down at the end). With a CUDA ``--device`` each actor takes one GPU, or an equal share when
+    there are fewer GPUs than workers (so that every actor starts).
 
     Parameters
     ----------
@@ -107,7 +108,7 @@ def run_ray(tasks: list[RegionTask], options: dict, output_dir: str, workers: in
     Raises
     ------
     UsageError
-        If Ray is not installed.
+        If Ray is not installed, or a CUDA device is asked of a cluster without GPUs.
     """
     try:
         import ray
@@ -120,11 +121,16 @@ def run_ray(tasks: list[RegionTask], options: dict, output_dir: str, workers: in
     elif started:  # the workers import what this process can (tests, module:function models)
         ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
                  runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(sys.path)}})
-    gpus = 1 if str(options["device"]).startswith("cuda") else 0
-    actor_class = ray.remote(num_cpus=1, num_gpus=gpus, max_restarts=retries,
-                             max_task_retries=retries)(RegionWorker)
-    actors = [actor_class.remote(options, output_dir) for _ in range(workers)]
+    actors = []
     try:
+        gpus = 0.0
+        if str(options["device"]).startswith("cuda"):  # actors share the GPUs, one at most each
+            gpus = min(1.0, ray.cluster_resources().get("GPU", 0) / workers)
+            if not gpus:
+                raise UsageError("--device cuda: the Ray cluster has no GPU; use --device cpu")
+        actor_class = ray.remote(num_cpus=1, num_gpus=gpus, max_restarts=retries,
+                                 max_task_retries=retries)(RegionWorker)
+        actors = [actor_class.remote(options, output_dir) for _ in range(workers)]
         idle, running, queue = list(actors), {}, list(reversed(tasks))
         while queue or running:
             while idle and queue:
