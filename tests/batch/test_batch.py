@@ -1,7 +1,7 @@
 """``captum-genomics batch``: failing regions are recorded and the rest go on; reruns skip
 regions whose manifest entry and files are intact; a run killed with SIGKILL resumes to the
-outputs of an uninterrupted run; a local Ray (whose worker is killed once) matches the local
-engine byte for byte."""
+outputs of an uninterrupted run; a local process pool and a local Ray (each with a worker killed
+once) match the one-worker local engine byte for byte."""
 
 from __future__ import annotations
 
@@ -223,5 +223,18 @@ def test_ray_matches_the_local_engine_and_retries_a_killed_worker(local_ray, bed
                                       str(out), "--engine", "ray", "--workers", "2"])
     summary = run_batch(args)
     assert local_ray.exists(), "the test model did not kill its Ray worker"
+    assert not summary.failed and len(summary.done) == 4
+    assert_same_outputs(out, reference)
+
+
+def test_local_pool_retries_a_killed_worker_and_matches_one_worker(bed, reference, tmp_path,
+                                                                  monkeypatch):
+    flag = tmp_path / "killed_once"
+    monkeypatch.setenv("BATCH_TEST_KILL", str(flag))  # the spawned workers inherit it
+    out = tmp_path / "pool"
+    args = build_parser().parse_args(["batch", *OPTIONS, "--regions", bed, "--output-dir",
+                                      str(out), "--workers", "2"])
+    summary = run_batch(args)
+    assert flag.exists(), "the test model did not kill its pool worker"
     assert not summary.failed and len(summary.done) == 4
     assert_same_outputs(out, reference)
