@@ -125,3 +125,13 @@ def test_tiny_ism(monkeypatch):
     assert row["max_abs_diff"] < 1e-6, "incremental ISM differs from naive ISM"
     assert row["naive_mutants_s"] > 0 and row["ours_mutants_s"] > 0
     assert -1 <= row["spearman"] <= 1 and 0 <= row["top10_overlap"] <= 6
+
+
+@pytest.mark.filterwarnings(r"ignore:`torch\.jit\.\w+` is deprecated:DeprecationWarning")
+def test_tiny_batch(monkeypatch):
+    rows = _load("bench_batch", monkeypatch).main(
+        ["--regions", "3", "--length", "200", "--steps", "4", "--engines", "local:1", "local:2"])
+    assert [(r["engine"], r["workers"]) for r in rows] == [("local", 1), ("local", 2)]
+    for row in rows:
+        assert row["same_arrays"], f"{row['engine']} x{row['workers']}: arrays differ"
+        assert row["regions_per_minute"] > 0

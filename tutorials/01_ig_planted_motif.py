@@ -32,7 +32,7 @@ from captum_genomics.models import DeepGCNN, balanced_accuracy, predict, train_m
 from captum_genomics.synthetic import MOTIFS, planted_motif_dataset
 
 SMALL = os.environ.get("SMALL") == "1"
-N_SEQUENCES, EPOCHS, N_EXPLAIN = (600, 3, 8) if SMALL else (2000, 4, 40)
+N_SEQUENCES, EPOCHS, N_EXPLAIN = (1000, 4, 8) if SMALL else (2000, 4, 40)
 OUTPUT = Path(os.environ.get("TUTORIAL_OUTPUT")
               or (tempfile.mkdtemp(prefix="tutorial_") if SMALL else "tutorial_figures"))
 OUTPUT.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ Subcommands
     splice exon or site, scored by SpliceAI.
     ``spliceai`` (:mod:`captum_genomics.cli.spliceai`): SpliceAI delta scores of a VCF's
     variants, with upstream's flags and INFO strings.
+    ``batch`` (:mod:`captum_genomics.cli.batch`): IG over thousands of regions, resumable, on
+    local worker processes or a Ray cluster.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from __future__ import annotations
 import argparse
 
 from captum_genomics import __version__
-from captum_genomics.cli import demo, gggp, ig, spliceai
+from captum_genomics.cli import batch, demo, gggp, ig, spliceai
 from captum_genomics.cli.demo import DEMO_BASELINES, GGGP_WINDOW
 
 __all__ = ["DEMO_BASELINES", "GGGP_WINDOW", "build_parser", "main"]
 
-SUBCOMMANDS = {"demo": demo, "ig": ig, "gggp": gggp, "spliceai": spliceai}
+SUBCOMMANDS = {"demo": demo, "ig": ig, "gggp": gggp, "spliceai": spliceai, "batch": batch}
 
 
 def build_parser() -> argparse.ArgumentParser:

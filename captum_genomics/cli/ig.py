@@ -199,8 +199,7 @@ def _regions(args) -> tuple[list[Interval], dict[str, int], object]:
             lambda chrom, start, end: texts[chrom][start - 1:end])
     if not args.fasta:
         raise ValueError("--regions and --region read the genome: pass --fasta FA")
-    fasta, _ = _open_fasta(args.fasta)
-    sizes = chrom_sizes(fasta)
+    sizes, fetch = open_genome(args.fasta)
     regions = [_parse_cli_region(r) for r in args.region]
     if args.regions:
         if not os.path.isfile(args.regions):
@@ -209,13 +208,35 @@ def _regions(args) -> tuple[list[Interval], dict[str, int], object]:
     if not regions:
         raise ValueError(f"--regions {args.regions} holds no region")
     for region in regions:
-        if region.chrom not in sizes:
-            raise ValueError(f"region {region.name}: chromosome {region.chrom!r} is not in "
-                             f"{args.fasta} (it has {', '.join(list(sizes)[:10])})")
-        if region.end > sizes[region.chrom]:
-            raise ValueError(f"region {region.name} ends past {region.chrom!r}, which has length "
-                             f"{sizes[region.chrom]}")
-    return regions, sizes, lambda chrom, start, end: read_region(fasta, (chrom, start, end))
+        check_region(region, sizes, args.fasta)
+    return regions, sizes, fetch
+
+
+def open_genome(path: str) -> tuple[dict[str, int], object]:
+    """A FASTA's chromosome lengths and a ``fetch(chrom, start, end)`` of its + strand text
+    (1-based, inclusive)."""
+    fasta, _ = _open_fasta(path)
+    return chrom_sizes(fasta), lambda chrom, start, end: read_region(fasta, (chrom, start, end))
+
+
+def check_region(region: Interval, sizes: dict[str, int], fasta: str) -> None:
+    """Raise ValueError, naming the region, if it lies outside the genome ``fasta``.
+
+    Parameters
+    ----------
+    region : Interval
+        1-based inclusive coordinates.
+    sizes : dict of str to int
+        Chromosome lengths of ``fasta``.
+    fasta : str
+        The genome's path, for the message.
+    """
+    if region.chrom not in sizes:
+        raise ValueError(f"region {region.name}: chromosome {region.chrom!r} is not in "
+                         f"{fasta} (it has {', '.join(list(sizes)[:10])})")
+    if region.end > sizes[region.chrom]:
+        raise ValueError(f"region {region.name} ends past {region.chrom!r}, which has length "
+                         f"{sizes[region.chrom]}")
 
 
 def _input_text(fetch, sizes, region: Interval, flank: int) -> str:
@@ -262,7 +283,8 @@ def load_model(spec: str, device: torch.device) -> nn.Module:
     return model.to(device).eval()
 
 
-def _check_settings(args) -> tuple[torch.device, list[str]]:
+def check_settings(args: argparse.Namespace) -> tuple[torch.device, list[str]]:
+    """``--completeness-tol`` checked; the ``--device`` and the baselines of a run."""
     if args.completeness_tol is not None:
         check_positive_number(args.completeness_tol, "--completeness-tol")
     device = check_device(args.device)
@@ -270,19 +292,14 @@ def _check_settings(args) -> tuple[torch.device, list[str]]:
     return device, baselines
 
 
-def prepare(args: argparse.Namespace) -> Plan:
-    """Check every argument, the output directory and the model; read the regions.
+def check_model_options(args: argparse.Namespace, regions: list[Interval]) -> None:
+    """Check ``--target``, ``--layout`` and ``--site`` against ``--model`` and the regions.
 
     Raises
     ------
-    ValueError, TypeError, FileNotFoundError, ModuleNotFoundError
+    ValueError
         Naming the problem and the fix.
     """
-    device, baselines = _check_settings(args)
-    output_dir = check_output_dir(args.output_dir, args.force)
-    regions, sizes, fetch = _regions(args)
-    if args.overlap == "error":
-        check_overlaps(regions)
     spliceai = args.model in SPLICEAI_MODELS
     if spliceai and args.target not in SPLICEAI_TARGETS:
         raise ValueError(f"--model {args.model} needs --target acceptor or donor")
@@ -299,10 +316,55 @@ def prepare(args: argparse.Namespace) -> Plan:
         if outside:
             raise ValueError(f"--site {args.site} lies outside region {outside[0]}; every region "
                              "must contain the site")
+
+
+def prepare(args: argparse.Namespace) -> Plan:
+    """Check every argument, the output directory and the model; read the regions.
+
+    Raises
+    ------
+    ValueError, TypeError, FileNotFoundError, ModuleNotFoundError
+        Naming the problem and the fix.
+    """
+    device, baselines = check_settings(args)
+    output_dir = check_output_dir(args.output_dir, args.force)
+    regions, sizes, fetch = _regions(args)
+    if args.overlap == "error":
+        check_overlaps(regions)
+    check_model_options(args, regions)
     annotation = _read_annotation(args.annotation)
     if args.threads:
         torch.set_num_threads(args.threads)
     model = load_model(args.model, device)
+    return build_plan(args, regions, sizes, fetch, model, output_dir, baselines, annotation)
+
+
+def build_plan(args: argparse.Namespace, regions: list[Interval], sizes: dict[str, int],
+               fetch, model: nn.Module, output_dir: Path, baselines: list[str],
+               annotation: list[Interval] | None = None) -> Plan:
+    """The :class:`Plan` of checked ``regions`` with a loaded ``model``: model inputs, target
+    and the SpliceAI site head (no checks: :func:`prepare` makes them).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The options of ``captum-genomics ig``.
+    regions : list of Interval
+        Regions inside the genome (:func:`check_region`).
+    sizes : dict of str to int
+        Chromosome lengths.
+    fetch : callable
+        ``fetch(chrom, start, end)``: + strand text, 1-based inclusive.
+    model : torch.nn.Module
+        The ``--model``, loaded (:func:`load_model`).
+    output_dir : pathlib.Path
+        Where the run writes.
+    baselines : list of str
+        Baseline names, one track each.
+    annotation : list of Interval, optional
+        ``--annotation``'s features.
+    """
+    spliceai = args.model in SPLICEAI_MODELS
     flank = model_context(model) // 2 if spliceai else 0
     texts = [_input_text(fetch, sizes, r, flank) for r in regions]
     sites = target = None
@@ -316,7 +378,7 @@ def prepare(args: argparse.Namespace) -> Plan:
     elif args.target is not None:
         target = int(args.target)
     return Plan(regions, texts, flank, sizes, model, forward, target, sites,
-                spliceai and args.site is None, baselines, output_dir, args, annotation)
+                spliceai and args.site is None, baselines, output_dir, args, annotation or [])
 
 
 def _read_annotation(path: str | None) -> list[Interval]:
@@ -426,7 +488,8 @@ def _write_modisco(run: Run, directory: Path) -> None:
                 prefix=prefix)
 
 
-def _write_arrays(run: Run, path: Path) -> None:
+def write_arrays(run: Run, path: Path) -> None:
+    """Write ``attributions.npz`` of ``run`` atomically (arrays: see :func:`write_outputs`)."""
     regions = run.plan.regions
     arrays = {"chrom": np.array([r.chrom for r in regions]),
               "start": np.array([r.start for r in regions]),
@@ -470,20 +533,25 @@ def write_outputs(run: Run) -> list[Path]:
         written += [bigwig, bedgraph]
     _write_modisco(run, out / "modisco")
     written.append(out / "modisco")
-    rows = [(r.chrom, r.start, r.end, track.strand, r.name, baseline, score,
-             float(track.values.sum()), float(attributions.sum()), delta)
-            for baseline, result in run.results.items()
-            for r, track, attributions, score, delta in zip(
-                plan.regions, run.tracks(baseline), result.attributions, result.score,
-                result.delta)]
+    rows = summary_rows(run)
     write_table(out / "regions.tsv", rows, SUMMARY_COLUMNS)
     written.append(out / "regions.tsv")
     if plan.annotation:
         write_table(out / "intervals.tsv", _interval_rows(run), INTERVAL_COLUMNS)
         written.append(out / "intervals.tsv")
-    _write_arrays(run, out / "attributions.npz")
+    write_arrays(run, out / "attributions.npz")
     figures = write_report(run, rows)
     return [*written, out / "attributions.npz", out / "report.html", *figures]
+
+
+def summary_rows(run: Run) -> list[tuple]:
+    """Rows of ``regions.tsv`` (:data:`SUMMARY_COLUMNS`): one per region and baseline."""
+    return [(r.chrom, r.start, r.end, track.strand, r.name, baseline, score,
+             float(track.values.sum()), float(attributions.sum()), delta)
+            for baseline, result in run.results.items()
+            for r, track, attributions, score, delta in zip(
+                run.plan.regions, run.tracks(baseline), result.attributions, result.score,
+                result.delta)]
 
 
 def _interval_rows(run: Run) -> list[tuple]:

@@ -1,0 +1,91 @@
+"""A batch worker: loads the model once, then explains one region at a time with the code of
+``captum-genomics ig`` (:func:`~captum_genomics.cli.ig.build_plan`,
+:func:`~captum_genomics.cli.ig.explain`, :func:`~captum_genomics.cli.ig.write_arrays`)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+
+from captum_genomics.batch.manifest import file_sha256
+from captum_genomics.batch.plan import RegionTask, region_key
+from captum_genomics.cli import ig
+from captum_genomics.export import write_bedgraph
+
+#: Folder of the per-region outputs inside ``--output-dir``.
+REGION_FOLDER = "regions"
+
+
+class RegionWorker:
+    """Explains regions one at a time; its model is loaded once, when it starts.
+
+    Parameters
+    ----------
+    options : dict
+        The run's options (``vars`` of the parsed ``captum-genomics batch`` arguments).
+    output_dir : str
+        The run's output folder; per-region files go to its ``regions/`` folder.
+
+    Notes
+    -----
+    Torch runs single-threaded in a worker unless ``--threads`` says otherwise: workers run
+    side by side, and one thread keeps CPU results identical whatever the engine. TorchScript
+    models run without the JIT's graph optimisation: the profiling executor switches to an
+    optimised (fused) graph after its first calls, so a region's last bits would otherwise
+    depend on how many regions its worker had explained before.
+    """
+
+    def __init__(self, options: dict, output_dir: str):
+        self.args = argparse.Namespace(**{**options, "quiet": True})
+        torch.set_num_threads(self.args.threads or 1)
+        self.device, self.baselines = ig.check_settings(self.args)
+        self.model = ig.load_model(self.args.model, self.device)
+        self.sizes, self.fetch = ig.open_genome(self.args.fasta)
+        self.output_dir = Path(output_dir)
+
+    def explain(self, task: RegionTask) -> dict:
+        """Explain ``task``'s region and write its files; returns its manifest entry.
+
+        Returns
+        -------
+        dict
+            ``id``, ``key``, ``index``, ``seed``, ``status`` ("done" or "failed"), ``error``
+            (None, or the exception's type and message), ``files`` (path relative to the
+            output folder -> SHA-256) and ``rows`` (its ``regions.tsv`` rows, one per
+            baseline, columns :data:`~captum_genomics.cli.ig.SUMMARY_COLUMNS`).
+        """
+        entry = {"id": task.region_id, "key": region_key(task.region), "index": task.index,
+                 "seed": task.seed}
+        try:
+            files, rows = self._explain(task)
+        except Exception as err:  # bad coordinates, all N, a model error: recorded, not raised
+            message = " ".join(str(err).split())  # one line, for the manifest and the table
+            return {**entry, "status": "failed", "error": f"{type(err).__name__}: {message}",
+                    "files": {}, "rows": []}
+        return {**entry, "status": "done", "error": None, "files": files, "rows": rows}
+
+    def _explain(self, task: RegionTask) -> tuple[dict[str, str], list[list]]:
+        region = task.region
+        ig.check_region(region, self.sizes, self.args.fasta)
+        args = argparse.Namespace(**{**vars(self.args), "seed": task.seed})
+        ig.check_model_options(args, [region])
+        plan = ig.build_plan(args, [region], self.sizes, self.fetch, self.model,
+                             self.output_dir, self.baselines)
+        if not plan.texts[0][plan.flank:plan.flank + len(region)].strip("Nn"):
+            raise ValueError(f"region {region.name} ({region_key(region)}) is all N: "
+                             "nothing to explain")
+        with torch.jit.optimized_execution(False):
+            run = ig.explain(plan)
+        folder = self.output_dir / REGION_FOLDER
+        folder.mkdir(exist_ok=True)
+        arrays = folder / f"{task.region_id}.npz"
+        ig.write_arrays(run, arrays)
+        paths = [arrays]
+        for baseline in self.baselines:
+            path = folder / f"{task.region_id}.{baseline}.bedgraph"
+            write_bedgraph(path, run.tracks(baseline), name=f"IG {baseline} {region.name}")
+            paths.append(path)
+        files = {p.relative_to(self.output_dir).as_posix(): file_sha256(p) for p in paths}
+        return files, [list(row) for row in ig.summary_rows(run)]

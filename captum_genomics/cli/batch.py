@@ -1,0 +1,106 @@
+"""``captum-genomics batch``: explain every region of a BED file, resumably, with local worker
+processes or on a Ray cluster; the same arrays whatever the engine or worker count.
+
+The work is :func:`captum_genomics.batch.run_batch`; each region is explained by the code of
+``captum-genomics ig`` (:mod:`captum_genomics.cli.ig`), with a seed derived from ``--seed``
+and the region.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from captum_genomics.attr.baselines import BASELINE_NAMES
+from captum_genomics.cli._common import non_negative_int, positive_int, run_command
+from captum_genomics.export import OVERLAP_POLICIES
+
+#: One-line summary shown by ``captum-genomics --help``.
+HELP = "IG over many regions, resumable, on local workers or a Ray cluster"
+#: ``--method`` names.
+METHODS = ("ig",)
+#: ``--engine`` names (:mod:`captum_genomics.batch.engines`; imported on use, as it imports
+#: this package's ``ig``).
+ENGINES = ("local", "ray")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``captum-genomics batch`` to its subparser."""
+    where = parser.add_argument_group("regions")
+    where.add_argument("--fasta", required=True,
+                       help="genome FASTA (indexed with .fai, built if missing)")
+    where.add_argument("--regions", required=True, metavar="BED",
+                       help="BED file of regions; column 6 gives the strand")
+    model = parser.add_argument_group("model and method")
+    model.add_argument("--model", required=True,
+                       help="as for captum-genomics ig: 'spliceai', 'cispliceai', a TorchScript "
+                            "or .pt2 file, or module:function")
+    model.add_argument("--target",
+                       help="output class index (int); for SpliceAI 'acceptor' or 'donor'")
+    model.add_argument("--method", choices=METHODS, default="ig",
+                       help="attribution method (integrated gradients)")
+    model.add_argument("--site", type=positive_int,
+                       help="SpliceAI: 1-based genome position of the site inside every region")
+    model.add_argument("--layout", choices=("NCL", "NLC"), default="NCL",
+                       help="input layout of the model: (N, 4, L) or (N, L, 4)")
+    model.add_argument("--n-policy", choices=("zeros", "uniform"), default="zeros",
+                       help="one-hot column of N: all zeros (SpliceAI) or 0.25 (deepG)")
+    ig = parser.add_argument_group("integrated gradients")
+    ig.add_argument("--baseline", action="append", choices=BASELINE_NAMES,
+                    help="reference; repeatable, one track per baseline (default: uniform)")
+    ig.add_argument("--n-shuffles", type=positive_int, default=20,
+                    help="shuffled references per region for --baseline shuffle")
+    ig.add_argument("--steps", type=positive_int, default=50, help="path points")
+    ig.add_argument("--completeness-tol", type=float,
+                    help="refine the path until |sum(attr) - (F(x) - F(b))| is at most this")
+    ig.add_argument("--seed", type=non_negative_int, default=0,
+                    help="run seed; each region's seed derives from it and the region")
+    scale = parser.add_argument_group("engine")
+    scale.add_argument("--engine", choices=ENGINES, default="local",
+                       help="local processes, or Ray actors (pip install "
+                            "'captum-genomics[ray]')")
+    scale.add_argument("--workers", type=positive_int, default=1,
+                       help="worker processes or Ray actors, each loading the model once")
+    scale.add_argument("--address",
+                       help="--engine ray: address of a running Ray cluster (default: start a "
+                            "local one with --workers CPUs)")
+    scale.add_argument("--device", default="cpu",
+                       help="torch device of every worker, e.g. cpu or cuda (a Ray actor then "
+                            "takes one GPU)")
+    scale.add_argument("--batch-size", type=positive_int, default=64,
+                       help="most sequences in one model call, per worker")
+    scale.add_argument("--threads", type=positive_int,
+                       help="torch CPU threads per worker (default 1: results then do not "
+                            "depend on the machine's thread count)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--output-dir", required=True,
+                     help="directory of the run (created if missing); rerun the same command "
+                          "to resume: regions the manifest records as done, with intact "
+                          "files, are skipped")
+    out.add_argument("--overlap", choices=OVERLAP_POLICIES, default="error",
+                     help="overlapping regions: refuse, or average their merged tracks per base")
+    out.add_argument("--force", action="store_true",
+                     help="start over in a directory holding files (forget its manifest)")
+    out.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``captum-genomics batch`` with parsed options; returns the exit status.
+
+    0 when every region is done, 1 when some failed (each with its error in ``regions.tsv``
+    and on stderr), 2 on a user error before any work.
+    """
+    return run_command("batch", _run, args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import sys
+
+    from captum_genomics.batch import run_batch
+
+    summary = run_batch(args)
+    for region_id, error in summary.failed.items():
+        print(f"captum-genomics batch: region {region_id} failed: {error}", file=sys.stderr)
+    if not args.quiet:
+        print(f"{len(summary.done)} region(s) explained, {len(summary.skipped)} already done, "
+              f"{len(summary.failed)} failed; wrote {', '.join(str(p) for p in summary.written)}")
+    return 1 if summary.failed else 0
