@@ -15,12 +15,20 @@ README = (ROOT / "README.md").read_text()
 
 
 def test_ci_runs_the_readme_test_command():
-    ci_command = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+    ci_lines = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    ci_command = next(line for line in ci_lines if line.startswith("python3 -m venv"))
     commands = re.findall(r"^python3 -m venv .*$", README, flags=re.MULTILINE)
     assert len(commands) == 2, "the README opens with two set-up commands"
     assert commands[1] == ci_command
     assert "pip install --no-deps spliceai==1.3.1" in commands[0]  # the demo's real part
     assert commands[0].endswith("captum-genomics demo --output-dir demo_output")
+
+
+def test_readme_builds_the_docs_as_ci_does():
+    ci_docs = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+    readme_docs = re.search(r"^pip install -e \"\.\[docs\]\" && .*$", README, flags=re.MULTILINE)
+    assert readme_docs, "README gives the command that builds the documentation"
+    assert ci_docs.startswith(readme_docs.group(0) + " && ")
 
 
 def test_quick_start_runs():
