@@ -31,7 +31,7 @@ __all__ = [
 GENE_SET_METHODS = ("permutation", "mannwhitney")
 ALTERNATIVES = ("two-sided", "greater", "less")
 COMBINATIONS = ("stouffer", "fisher")
-_PERMUTATION_CHUNK = 1000
+_PERMUTATION_ELEMENTS = 2_000_000  # permuted labels held at once
 
 
 @dataclass(frozen=True)
@@ -95,10 +95,11 @@ def _permutation_p(values, member, alternative, n_permutations, rng) -> float:
     n_in = int(member.sum())
     total = values.sum()
     observed = values[member].mean() - (total - values[member].sum()) / (values.size - n_in)
+    chunk = max(1, _PERMUTATION_ELEMENTS // values.size)
     hits = 0
     done = 0
     while done < n_permutations:
-        m = min(_PERMUTATION_CHUNK, n_permutations - done)
+        m = min(chunk, n_permutations - done)
         order = rng.permuted(np.tile(np.arange(values.size), (m, 1)), axis=1)[:, :n_in]
         sums = values[order].sum(axis=1)
         diff = sums / n_in - (total - sums) / (values.size - n_in)

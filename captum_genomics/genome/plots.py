@@ -122,7 +122,7 @@ def plot_gene_set_scores(genes: IntervalScores, gene_sets: Mapping[str, Collecti
     colours = _colours(list(groups))
     rng = np.random.default_rng(seed)
     data = [score[m][~np.isnan(score[m])] for m in groups.values()]
-    ax.boxplot(data, showfliers=False, widths=0.5)
+    ax.boxplot(data, showfliers=False, widths=0.5, medianprops={"color": "black"})
     for i, (label, values) in enumerate(zip(groups, data), start=1):
         ax.scatter(i + rng.uniform(-0.15, 0.15, values.size), values, s=8,
                    color=colours[label], alpha=0.7)

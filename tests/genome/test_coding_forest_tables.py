@@ -66,3 +66,8 @@ def test_quantile_table_and_genome_quantiles(tmp_path):
     write_quantile_table(tmp_path / "t.tsv", rows)
     lines = (tmp_path / "t.tsv").read_text().splitlines()
     assert lines[0].split("\t")[0] == "gene" and len(lines) == 4
+
+
+def test_forest_rejects_a_bad_holdout():
+    with pytest.raises(ValueError, match="holdout"):
+        presence_absence_forest(np.zeros((10, 3)), np.arange(10) % 2, holdout=1.0)
