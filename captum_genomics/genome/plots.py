@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from captum_genomics.aggregate import IntervalScores, rolling_mean
 from captum_genomics.genome.masks import interval_positions
@@ -49,7 +50,8 @@ def plot_genome_track(scores, genes, gene_sets=None, start: int = 1, window: int
     genes : sequence of Interval
         Genes drawn as bars under the track (1-based inclusive).
     gene_sets : mapping of str to collection of str, optional
-        Set name to member gene names; genes of no set are grey.
+        Set name to member gene names; genes of no set are grey. The legend lists the sets
+        with a gene in the window.
     start : int, default 1
         Genome coordinate of ``scores[0]``.
     window : int, default 50
@@ -81,14 +83,17 @@ def plot_genome_track(scores, genes, gene_sets=None, start: int = 1, window: int
     labels = _membership([g.name for g in genes], gene_sets)
     colours = _colours(labels)
     lo, stop = interval_positions(genes, start, length)
+    shown = set()
     for a, b, label in zip(lo, stop, labels):
         if b > a:
             lane.axvspan(start + a, start + b - 1, color=colours[label], lw=0)
+            shown.add(label)
     lane.set_yticks([])
     lane.set_xlabel("genome position")
     lane.set_xlim(start, start + length - 1)
-    lane.legend(handles=[Patch(color=c, label=s) for s, c in colours.items()
-                         if s in labels], loc="upper right", fontsize=8, ncol=4)
+    lane.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    lane.legend(handles=[Patch(color=c, label=s) for s, c in colours.items() if s in shown],
+                loc="upper right", fontsize=8, ncol=4)
     return fig
 
 

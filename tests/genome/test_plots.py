@@ -23,6 +23,12 @@ def test_genome_track_colours_genes_by_set(tmp_path):
     assert len(lane.patches) == 10
     fig.savefig(tmp_path / "track.png")
     plt.close(fig)
+    zoom = plot_genome_track(track[:900], GENES, SETS, start=1)  # g0..g2: only g1 planted
+    assert len(zoom.axes[1].patches) == 3
+    plt.close(zoom)
+    no_planted = plot_genome_track(track[:250], GENES, SETS, start=1)  # g0 only
+    assert [t.get_text() for t in no_planted.axes[1].get_legend().get_texts()] == ["other genes"]
+    plt.close(no_planted)
 
 
 def test_gene_set_scores_one_box_per_group():
