@@ -13,6 +13,9 @@ Baselines and shuffles
 Aggregation and annotations
     :func:`locus_scores`, :func:`correct_gradients`, :func:`hypothetical_scores`,
     :func:`rolling_mean`, :func:`interval_scores`, :func:`read_bed`, :func:`read_gff3`.
+Genome-level explanations
+    :func:`interval_feature_mask`, :func:`blackout`, :func:`gene_set_test`,
+    :func:`gene_set_tests`, :func:`coding_density` (more in :mod:`captum_genomics.genome`).
 Evaluation
     :func:`motif_recovery`, :func:`avg_match_percent`, :func:`signal_to_noise`,
     :func:`cosine_similarity`, :func:`off_simplex_angle`, :func:`information_content`,
@@ -75,6 +78,15 @@ from captum_genomics.export import (
     write_bigwig,
     write_modisco_inputs,
     write_table,
+)
+from captum_genomics.genome import (
+    BlackoutResult,
+    GeneSetResult,
+    blackout,
+    coding_density,
+    gene_set_test,
+    gene_set_tests,
+    interval_feature_mask,
 )
 from captum_genomics.gggp.archive import archive_quality
 from captum_genomics.gggp.dataset import LocalDataset
@@ -194,4 +206,11 @@ __all__ = [
     "TrackWriter",
     "read_gene_table",
     "score_vcf",
+    "BlackoutResult",
+    "GeneSetResult",
+    "blackout",
+    "coding_density",
+    "gene_set_test",
+    "gene_set_tests",
+    "interval_feature_mask",
 ]

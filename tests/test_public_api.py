@@ -9,6 +9,7 @@ import pytest
 import captum_genomics
 import captum_genomics.dna
 import captum_genomics.export
+import captum_genomics.genome
 import captum_genomics.gggp
 import captum_genomics.models
 import captum_genomics.motifs
@@ -18,7 +19,7 @@ import captum_genomics.variants
 
 MODULES = (captum_genomics, captum_genomics.dna, captum_genomics.models, captum_genomics.gggp,
            captum_genomics.splicing, captum_genomics.surrogates, captum_genomics.export,
-           captum_genomics.motifs, captum_genomics.variants)
+           captum_genomics.motifs, captum_genomics.variants, captum_genomics.genome)
 PUBLIC = [(module, name) for module in MODULES for name in module.__all__]
 
 
