@@ -326,6 +326,10 @@ class IntervalScores:
         (number of non-NaN scores + 1).
     quantile : numpy.ndarray of float64, shape (K,)
         Fraction of (non-NaN) intervals scoring <= this one, in (0, 1]; NaN for NaN scores.
+    genome_quantile : numpy.ndarray of float64, shape (K,)
+        Fraction of the track's (non-NaN) positions scoring <= this interval's score
+        (:func:`genome_quantiles`; the deepG study's "quantile among all positions"); NaN
+        for NaN scores or when not computed.
     """
 
     name: np.ndarray
@@ -336,8 +340,11 @@ class IntervalScores:
     score: np.ndarray
     rank: np.ndarray
     quantile: np.ndarray
+    genome_quantile: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.genome_quantile is None:
+            object.__setattr__(self, "genome_quantile", np.full(len(self.score), np.nan))
         lengths = {f.name: len(getattr(self, f.name)) for f in fields(self)}
         if len(set(lengths.values())) > 1:
             raise ValueError(f"IntervalScores fields differ in length: {lengths}")
@@ -350,9 +357,9 @@ class IntervalScores:
         """Write a tab-separated table with a header row, atomically.
 
         Columns: name, chrom, start, end (1-based inclusive), n_positions, score, rank,
-        quantile. Floats are written at full (round-trip) precision, NaN as ``nan``. The
-        table goes to a temporary file beside ``path`` that then replaces ``path``, so
-        readers never see a partial file.
+        quantile, genome_quantile. Floats are written at full (round-trip) precision, NaN
+        as ``nan``. The table goes to a temporary file beside ``path`` that then replaces
+        ``path``, so readers never see a partial file.
 
         Parameters
         ----------
@@ -368,9 +375,40 @@ class IntervalScores:
             path,
             zip(self.name.tolist(), self.chrom.tolist(), self.start.tolist(),
                 self.end.tolist(), self.n_positions.tolist(), self.score.tolist(),
-                self.rank.tolist(), self.quantile.tolist()),
-            ("name", "chrom", "start", "end", "n_positions", "score", "rank", "quantile"),
+                self.rank.tolist(), self.quantile.tolist(), self.genome_quantile.tolist()),
+            ("name", "chrom", "start", "end", "n_positions", "score", "rank", "quantile",
+             "genome_quantile"),
         )
+
+    def quantile_table(self, top: int | None = 15, descriptions=None, gene_sets=None) -> list:
+        """The deepG study's table of the top genes: see
+        :func:`captum_genomics.genome.quantile_table` (same arguments, this object as
+        ``genes``)."""
+        from captum_genomics.genome.tables import quantile_table
+
+        return quantile_table(self, top=top, descriptions=descriptions, gene_sets=gene_sets)
+
+
+def genome_quantiles(track, values) -> np.ndarray:
+    """Where values fall among all positions of a genome-wide track.
+
+    Parameters
+    ----------
+    track : array_like, shape (L,)
+        Per-position scores of the genome (NaN ignored).
+    values : array_like, shape (K,)
+        Scores to place, e.g. gene means from :func:`interval_scores`.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (K,)
+        Fraction of the track's non-NaN positions scoring <= each value (NaN stays NaN).
+    """
+    t = np.asarray(track, dtype=np.float64).reshape(-1)
+    t = np.sort(t[~np.isnan(t)])
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    out = np.searchsorted(t, v, side="right") / max(t.size, 1)
+    return np.where(np.isnan(v), np.nan, out)
 
 
 def _interval_columns(intervals, chrom: str | None):
@@ -457,7 +495,9 @@ def interval_scores(
     Returns
     -------
     IntervalScores
-        Per-interval name, chrom, start, end, n_positions, score, rank and quantile.
+        Per-interval name, chrom, start, end, n_positions, score, rank, quantile among
+        intervals and ``genome_quantile`` among all the track's positions (of absolute
+        values for ``"abs_mean"``).
 
     Raises
     ------
@@ -523,4 +563,7 @@ def interval_scores(
         score=value.astype(np.float64),
         rank=rank,
         quantile=quantile,
+        genome_quantile=genome_quantiles(
+            np.where(valid, np.abs(s), np.nan) if reduce == "abs_mean" else s, value
+        ),
     )

@@ -422,6 +422,15 @@ def test_interval_scores_matches_naive_loop(seed, length, offset, spans, reduce)
         else:
             assert res.rank[k] == 1 + sum(f > s for f in finite)
             assert res.quantile[k] == sum(f <= s for f in finite) / len(finite)
+    positions = [v for v in track.tolist() if not math.isnan(v)]
+    if reduce == "abs_mean":
+        positions = [abs(v) for v in positions]
+    for k, s in enumerate(scores):
+        if math.isnan(s):
+            assert math.isnan(res.genome_quantile[k])
+        else:
+            expected = sum(v <= s for v in positions) / len(positions)
+            assert res.genome_quantile[k] == pytest.approx(expected)
 
 
 def test_interval_scores_tsv_is_atomic_and_round_trips(tmp_path):
@@ -435,7 +444,7 @@ def test_interval_scores_tsv_is_atomic_and_round_trips(tmp_path):
     res.to_tsv(path)
     rows = [line.split("\t") for line in path.read_text().splitlines()]
     assert rows[0] == ["name", "chrom", "start", "end", "n_positions", "score", "rank",
-                       "quantile"]
+                       "quantile", "genome_quantile"]
     assert rows[1][:5] == ["g1", "chr1", "1", "2", "2"]
     assert float(rows[1][5]) == res.score[0] and float(rows[2][5]) == 1 / 3
     assert rows[3][5] == "nan" and rows[3][6] == "3" and rows[3][7] == "nan"
@@ -473,7 +482,7 @@ def test_interval_scores_errors_and_chromosomes():
     with pytest.raises(TypeError, match="iterable of Interval"):
         interval_scores(track, "chr1:1-2")
     with pytest.raises(ValueError, match="differ in length"):
-        IntervalScores(*(np.zeros(k) for k in (1, 1, 1, 1, 1, 1, 1, 2)))
+        IntervalScores(*(np.zeros(k) for k in (1, 1, 1, 1, 1, 1, 1, 1, 2)))
 
 
 # ---------------------------------------------------------------- devices

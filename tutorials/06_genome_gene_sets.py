@@ -34,7 +34,7 @@ from captum_genomics import (
     one_hot,
     read_gff3,
 )
-from captum_genomics.genome import presence_absence_forest, quantile_table
+from captum_genomics.genome import presence_absence_forest
 from captum_genomics.models import DeepGCNN, balanced_accuracy, predict, train_model
 from captum_genomics.synthetic import MOTIFS, planted_motif_dataset
 
@@ -130,7 +130,7 @@ attributions = ig.attribute(genome, baselines="uniform", target=1, n_steps=N_STE
 track = locus_scores(attributions)[0]
 print(f"IG over {GENOME_LENGTH:,} bp, {N_STEPS} steps: {time.perf_counter() - tick:.1f} s")
 gene_scores = interval_scores(track, genes, offset=1, reduce="mean")
-table = quantile_table(gene_scores, track=track, top=8, descriptions=descriptions)
+table = gene_scores.quantile_table(top=8, descriptions=descriptions)
 print("top genes:")
 for row in table:
     print(f"  {row['gene']}  quantile {row['quantile']:.3f}  genome-wide "

@@ -8,34 +8,12 @@ from collections.abc import Collection, Mapping
 import numpy as np
 
 from captum_genomics._atomic import write_table
-from captum_genomics.aggregate import IntervalScores
+from captum_genomics.aggregate import IntervalScores, genome_quantiles
 
 __all__ = ["QUANTILE_TABLE_COLUMNS", "genome_quantiles", "quantile_table", "write_quantile_table"]
 
 QUANTILE_TABLE_COLUMNS = ("gene", "description", "score", "rank", "quantile",
                           "genome_quantile", "sets")
-
-
-def genome_quantiles(track, values) -> np.ndarray:
-    """Where values fall among all positions of a genome-wide track.
-
-    Parameters
-    ----------
-    track : array_like, shape (L,)
-        Per-position scores of the genome (NaN ignored).
-    values : array_like, shape (K,)
-        Scores to place, e.g. gene means from ``interval_scores``.
-
-    Returns
-    -------
-    numpy.ndarray of float64, shape (K,)
-        Fraction of the track's non-NaN positions scoring <= each value (NaN stays NaN).
-    """
-    t = np.asarray(track, dtype=np.float64).reshape(-1)
-    t = np.sort(t[~np.isnan(t)])
-    v = np.asarray(values, dtype=np.float64).reshape(-1)
-    out = np.searchsorted(t, v, side="right") / max(t.size, 1)
-    return np.where(np.isnan(v), np.nan, out)
 
 
 def quantile_table(genes: IntervalScores, track=None, top: int | None = 15,
@@ -48,8 +26,9 @@ def quantile_table(genes: IntervalScores, track=None, top: int | None = 15,
     genes : IntervalScores
         From :func:`~captum_genomics.aggregate.interval_scores`.
     track : array_like, shape (L,), optional
-        The per-position track the genes were scored on; adds ``genome_quantile``
-        (:func:`genome_quantiles`), NaN without it.
+        A per-position track to place the genes on (:func:`genome_quantiles`); default: the
+        ``genome_quantile`` that :func:`~captum_genomics.aggregate.interval_scores` computed
+        on the track the genes were scored on.
     top : int or None, default 15
         Rows kept (the study showed 15); None keeps all.
     descriptions : mapping of str to str, optional
@@ -65,8 +44,7 @@ def quantile_table(genes: IntervalScores, track=None, top: int | None = 15,
     order = np.argsort(-np.nan_to_num(genes.score, nan=-np.inf), kind="stable")
     if top is not None:
         order = order[:top]
-    whole = (genome_quantiles(track, genes.score) if track is not None
-             else np.full(len(genes), np.nan))
+    whole = genes.genome_quantile if track is None else genome_quantiles(track, genes.score)
     descriptions = descriptions or {}
     membership = {name: set(map(str, members)) for name, members in (gene_sets or {}).items()}
     rows = []

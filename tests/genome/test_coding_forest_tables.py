@@ -63,6 +63,9 @@ def test_quantile_table_and_genome_quantiles(tmp_path):
     assert rows[0]["description"] == "last" and rows[0]["sets"] == "late"
     assert rows[2]["sets"] == "" and rows[0]["quantile"] == 1.0
     assert rows[0]["genome_quantile"] == pytest.approx(5900 / 6100)  # mean of g19 = 5899.5
+    # interval_scores placed the genes on their own track already: the same table without it
+    assert genes.quantile_table(top=3, descriptions={"g19": "last"},
+                                gene_sets={"late": ["g19", "g18"]}) == rows
     write_quantile_table(tmp_path / "t.tsv", rows)
     lines = (tmp_path / "t.tsv").read_text().splitlines()
     assert lines[0].split("\t")[0] == "gene" and len(lines) == 4
