@@ -86,14 +86,15 @@ def plot_genome_track(scores, genes, gene_sets=None, start: int = 1, window: int
     shown = set()
     for a, b, label in zip(lo, stop, labels):
         if b > a:
-            lane.axvspan(start + a, start + b - 1, color=colours[label], lw=0)
+            # genes fill the lower part of the lane so the legend above never hides one
+            lane.axvspan(start + a, start + b - 1, ymax=0.6, color=colours[label], lw=0)
             shown.add(label)
     lane.set_yticks([])
     lane.set_xlabel("genome position")
     lane.set_xlim(start, start + length - 1)
     lane.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     lane.legend(handles=[Patch(color=c, label=s) for s, c in colours.items() if s in shown],
-                loc="upper right", fontsize=8, ncol=4)
+                loc="upper right", fontsize=8, ncol=4, frameon=False, borderaxespad=0.1)
     return fig
 
 
