@@ -12,11 +12,18 @@ from captum_genomics.variants.annotation import (
     normalise_chrom,
     read_gene_table,
 )
-from captum_genomics.variants.delta import INFO_FORMAT, DeltaScore, delta_scores, score_records
+from captum_genomics.variants.delta import (
+    ENGINES,
+    INFO_FORMAT,
+    DeltaScore,
+    delta_scores,
+    score_records,
+)
 from captum_genomics.variants.vcf import SPLICEAI_HEADER, score_vcf, vcf_write_mode
 
 __all__ = [
     "DeltaScore",
+    "ENGINES",
     "GeneTable",
     "INFO_FORMAT",
     "SPLICEAI_HEADER",

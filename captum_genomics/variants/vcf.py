@@ -42,7 +42,7 @@ def vcf_write_mode(path: str | os.PathLike) -> str:
 
 def score_vcf(input, output, fasta, annotation: str | os.PathLike | GeneTable = "grch37",
               distance: int = 50, mask: bool = False, model=None, batch_size: int = 16,
-              device=None, show_progress: bool = False) -> int:
+              device=None, show_progress: bool = False, engine: str = "auto") -> int:
     """Add SpliceAI delta scores to every record of a VCF/BCF file.
 
     Records are copied unchanged (those outside every gene or skipped included) with, where
@@ -74,6 +74,9 @@ def score_vcf(input, output, fasta, annotation: str | os.PathLike | GeneTable = 
         Where to run the model; default the model's device (CPU for the default model).
     show_progress : bool, default False
         Show a tqdm progress bar of records.
+    engine : {"auto", "incremental", "plain"}, default "auto"
+        As :func:`~captum_genomics.variants.delta_scores`: ``"incremental"`` shares each
+        gene window's reference work and rescores only each ALT's cone (same strings).
 
     Returns
     -------
@@ -111,7 +114,7 @@ def score_vcf(input, output, fasta, annotation: str | os.PathLike | GeneTable = 
             with pysam.VariantFile(tmp, vcf_write_mode(output), header=header) as out:
                 records = tqdm(vcf, unit=" records", disable=not show_progress)
                 for record, scores in score_records(model, handle, records, table, distance,
-                                                    mask, batch_size, device):
+                                                    mask, batch_size, device, engine):
                     if scores:
                         record.info["SpliceAI"] = [s.info for s in scores]
                         scored += 1
