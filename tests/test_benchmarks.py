@@ -125,3 +125,12 @@ def test_tiny_ism(monkeypatch):
     assert row["max_abs_diff"] < 1e-6, "incremental ISM differs from naive ISM"
     assert row["naive_mutants_s"] > 0 and row["ours_mutants_s"] > 0
     assert -1 <= row["spearman"] <= 1 and 0 <= row["top10_overlap"] <= 6
+
+
+def test_tiny_variants(monkeypatch):
+    row = _load("bench_variants", monkeypatch).main(
+        ["--variants", "3", "--members", "1", "--upstream", "none", "--ism-window", "0",
+         "--threads", "1"])
+    assert row["engines_identical"], "the incremental engine's VCF differs from the plain one"
+    assert row["plain_variants_s"] > 0 and row["incremental_variants_s"] > 0
+    assert "upstream_variants_s" not in row
