@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from captum_genomics.dna.alphabet import CODE_N
-from captum_genomics.splicing._incremental_plan import FAR
+from captum_genomics.splicing._incremental_plan import FAR, spliceai_members
 from captum_genomics.splicing.incremental import EditGeometry, IncrementalSpliceAI
 
 #: Fewest rows per incremental call (small calls are dominated by fixed costs).
@@ -175,8 +175,6 @@ def predict_incremental(model, inputs: Sequence[ModelInput], code_table: np.ndar
 
 def spliceai_context(model) -> int:
     """Context of a captum_genomics SpliceAI (ensemble); TypeError for other models."""
-    from captum_genomics.splicing._incremental_plan import spliceai_members
-
     return int(spliceai_members(model)[0].context)
 
 

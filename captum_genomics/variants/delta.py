@@ -327,7 +327,8 @@ def delta_scores(model, fasta, chrom: str, pos: int, ref: str, alts: str | Seque
         (SNV, insertion or deletion) on its cone only; its outputs equal the plain ones up to
         float rounding (about 1e-7), so the formatted scores are the same but for a score
         within that of a rounding tie. ``"auto"`` picks ``"incremental"`` when the model
-        allows it. Batches count REF/ALT windows per incremental call there.
+        allows it. There ``batch_size`` counts REF/ALT windows per incremental call (at
+        least 64).
 
     Returns
     -------
