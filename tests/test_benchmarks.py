@@ -135,3 +135,12 @@ def test_tiny_batch(monkeypatch):
     for row in rows:
         assert row["same_arrays"], f"{row['engine']} x{row['workers']}: arrays differ"
         assert row["regions_per_minute"] > 0
+
+
+def test_tiny_variants(monkeypatch):
+    row = _load("bench_variants", monkeypatch).main(
+        ["--variants", "3", "--members", "1", "--upstream", "none", "--ism-window", "0",
+         "--threads", "1"])
+    assert row["engines_identical"], "the incremental engine's VCF differs from the plain one"
+    assert row["plain_variants_s"] > 0 and row["incremental_variants_s"] > 0
+    assert "upstream_variants_s" not in row

@@ -65,6 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="sequences per forward pass (default 16)")
     parser.add_argument("--members", type=positive_int, nargs="+", metavar="K",
                         help="1-based ensemble members to keep (default all five)")
+    parser.add_argument("--engine", choices=("auto", "incremental", "plain"), default="auto",
+                        help="incremental: share each gene window's reference work and rescore "
+                             "only each variant's cone (same scores); plain: full forward "
+                             "passes (default auto: incremental)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--tracks-tsv", metavar="FILE",
                         help="also write the full delta tracks (one row per position) as TSV")
@@ -123,7 +127,8 @@ def _run(args: argparse.Namespace) -> int:
     with TrackWriter(*tracks) if any(tracks) else contextlib.nullcontext() as writer:
         score_vcf(args.input, args.output, args.reference, table, args.distance,
                   bool(args.mask), model=model, batch_size=args.batch_size, device=device,
-                  show_progress=not args.quiet, on_scores=writer.add if writer else None)
+                  show_progress=not args.quiet, on_scores=writer.add if writer else None,
+                  engine=args.engine)
     return 0
 
 

@@ -81,9 +81,13 @@ class ConvSpec:
 
 
 class Plan:
-    """Grids, radii and convolutions of a SpliceAI layer stack (shared by ensemble members)."""
+    """Grids, radii and convolutions of a SpliceAI layer stack (shared by ensemble members).
 
-    def __init__(self, model: SpliceAI) -> None:
+    ``dense=True`` computes every layer once per sequence for all its sites (no per-site
+    lattices), which is cheaper when the sites are many and contiguous.
+    """
+
+    def __init__(self, model: SpliceAI, dense: bool = False) -> None:
         widths = [int(u.kernel_size) for u in model.units]
         dilations = [int(u.dilation) for u in model.units]
         n_units = len(widths)
@@ -95,6 +99,8 @@ class Plan:
         for u in range(n_units - 1, -1, -1):
             step = math.gcd(dilations[u], step)
             steps[u] = step
+        if dense:  # every tensor on the dense grid: cheaper when the sites are contiguous
+            steps = [1] * n_units
         if steps[0] != 1:
             raise ValueError(f"the first residual units must reach every position, got {steps}")
         per_skip = n_units // len(model.skips)

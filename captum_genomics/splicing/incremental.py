@@ -329,6 +329,10 @@ class IncrementalSpliceAI:
     sites : sequence of int, optional
         ``(k,)`` reference positions scored later, to build the cache now (it is otherwise
         built, and widened when edits shift the sites further, on first use).
+    dense : bool, default False
+        Compute every layer once per sequence for all its sites, instead of per site on the
+        lattice of the last dilations: faster when each sequence has many contiguous sites
+        (e.g. the 2D + 1 outputs around a variant).
 
     Attributes
     ----------
@@ -351,7 +355,8 @@ class IncrementalSpliceAI:
     rounding only (about 1e-7 in probability).
     """
 
-    def __init__(self, model: nn.Module, reference, sites: Sequence[int] | None = None) -> None:
+    def __init__(self, model: nn.Module, reference, sites: Sequence[int] | None = None,
+                 dense: bool = False) -> None:
         members = spliceai_members(model)
         check_eval_mode(
             model,
@@ -360,7 +365,7 @@ class IncrementalSpliceAI:
         )
         self.members = members
         self.context = members[0].context
-        self.plan = Plan(members[0])
+        self.plan = Plan(members[0], dense=dense)
         self.reference = reference_codes(reference)
         self._weights = [_Weights(m) for m in members]
         weight = members[0].conv_in.weight

@@ -18,7 +18,13 @@ from captum_genomics.variants.annotation import (
     normalise_chrom,
     read_gene_table,
 )
-from captum_genomics.variants.delta import INFO_FORMAT, DeltaScore, delta_scores, score_records
+from captum_genomics.variants.delta import (
+    ENGINES,
+    INFO_FORMAT,
+    DeltaScore,
+    delta_scores,
+    score_records,
+)
 from captum_genomics.variants.explain import DELTA_KINDS, DeltaAttribution, explain_delta
 from captum_genomics.variants.haplotype import (
     HaplotypeScore,
@@ -35,6 +41,7 @@ __all__ = [
     "DELTA_KINDS",
     "DeltaAttribution",
     "DeltaScore",
+    "ENGINES",
     "GeneTable",
     "HaplotypeScore",
     "INFO_FORMAT",

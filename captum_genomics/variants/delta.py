@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from captum_genomics.variants._incremental import ModelInput, predict_incremental, supports
 from captum_genomics.variants.annotation import GeneTable, normalise_chrom
 
-__all__ = ["DeltaScore", "delta_scores", "score_records", "INFO_FORMAT"]
+__all__ = ["DeltaScore", "ENGINES", "delta_scores", "score_records", "INFO_FORMAT"]
 
 LOGGER = logging.getLogger("captum_genomics.variants")
 
@@ -148,8 +149,9 @@ def _plan(fasta, chrom, pos, ref, alts, annotation: GeneTable, distance: int,
             x_alt = x_ref[:half] + alt + x_ref[half + len(ref):]
             if gene not in refs:
                 refs[gene] = len(inputs)
-                inputs.append((x_ref, strand))
-            inputs.append((x_alt, strand))
+                inputs.append(ModelInput(x_ref, strand, first, (contig, int(gene))))
+            inputs.append(ModelInput(x_alt, strand, first, (contig, int(gene)), refs[gene],
+                                     half, len(ref), alt))
             jobs.append(_Job(alt, name, refs[gene], len(inputs) - 1, strand, len(ref), len(alt),
                              boundary))
     return jobs
@@ -157,7 +159,8 @@ def _plan(fasta, chrom, pos, ref, alts, annotation: GeneTable, distance: int,
 
 def _predict(model, inputs: Sequence[tuple[str, str]], batch_size: int,
              device, context: int = _CONTEXT) -> list[np.ndarray]:
-    """Model outputs (L_i - context, 3) of each (sequence, strand) input, float32."""
+    """Model outputs (L_i - context, 3) of each (text, strand) input by full forward passes,
+    float32."""
     outputs = []
     dtype = next(model.parameters()).dtype
     for start in range(0, len(inputs), batch_size):
@@ -203,6 +206,25 @@ def _finish(job: _Job, outputs: list[np.ndarray], distance: int, mask: bool) -> 
     return DeltaScore(job.allele, job.gene, tuple(scores), tuple(positions), tracks)
 
 
+#: Engines of :func:`score_records`; "auto" is "incremental" where the model allows it.
+ENGINES = ("auto", "incremental", "plain")
+#: Model inputs gathered before the incremental engine runs (more share more reference work).
+_INCREMENTAL_FLUSH = 1024
+
+
+def _resolve_engine(engine: str, model) -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if engine == "auto":
+        return "incremental" if supports(model) else "plain"
+    if engine == "incremental" and not supports(model):
+        raise ValueError(
+            "engine='incremental' needs a captum_genomics SpliceAI-10k or SpliceAIEnsemble "
+            f"(its layers are read to find the cones); got {type(model).__name__}"
+        )
+    return engine
+
+
 def _check(distance: int, batch_size: int) -> None:
     if isinstance(distance, bool) or not isinstance(distance, (int, np.integer)) or distance < 0:
         raise ValueError(f"distance must be an integer >= 0, got {distance!r}")
@@ -218,8 +240,8 @@ def _device_of(model, device):
 
 
 def score_records(model, fasta, records: Iterable, annotation: GeneTable, distance: int = 50,
-                  mask: bool = False, batch_size: int = 16,
-                  device=None) -> Iterator[tuple[object, list[DeltaScore]]]:
+                  mask: bool = False, batch_size: int = 16, device=None,
+                  engine: str = "auto") -> Iterator[tuple[object, list[DeltaScore]]]:
     """Delta scores of many records, batched across records, in input order.
 
     Parameters
@@ -232,7 +254,7 @@ def score_records(model, fasta, records: Iterable, annotation: GeneTable, distan
         Objects with ``chrom``, ``pos`` (1-based), ``ref`` and ``alts`` attributes (e.g.
         ``pysam.VariantRecord``).
     annotation : GeneTable
-    distance, mask, batch_size, device
+    distance, mask, batch_size, device, engine
         As :func:`delta_scores`; ``batch_size`` counts model inputs (sequences).
 
     Yields
@@ -241,11 +263,16 @@ def score_records(model, fasta, records: Iterable, annotation: GeneTable, distan
         Each record with its scores, one per (ALT, gene); empty when not scored.
     """
     _check(distance, batch_size)
+    engine = _resolve_engine(engine, model)
     device = _device_of(model, device)
+    flush_at = batch_size if engine == "plain" else max(batch_size, _INCREMENTAL_FLUSH)
     pending, inputs = [], []
 
     def flush():
-        outputs = _predict(model, inputs, batch_size, device)
+        if engine == "plain":
+            outputs = _predict(model, [(i.text, i.strand) for i in inputs], batch_size, device)
+        else:
+            outputs = predict_incremental(model, inputs, _ONE_HOT, batch_size)
         for record, jobs in pending:
             yield record, [_finish(job, outputs, distance, mask) for job in jobs]
         pending.clear()
@@ -256,7 +283,7 @@ def score_records(model, fasta, records: Iterable, annotation: GeneTable, distan
         pending.append((record, _plan(fasta, record.chrom, record.pos, record.ref,
                                       list(alts) if alts is not None else None, annotation,
                                       distance, inputs)))
-        if len(inputs) >= batch_size:
+        if len(inputs) >= flush_at:
             yield from flush()
     yield from flush()
 
@@ -271,7 +298,7 @@ class _Record:
 
 def delta_scores(model, fasta, chrom: str, pos: int, ref: str, alts: str | Sequence[str],
                  annotation: GeneTable, distance: int = 50, mask: bool = False,
-                 batch_size: int = 16, device=None) -> list[DeltaScore]:
+                 batch_size: int = 16, device=None, engine: str = "auto") -> list[DeltaScore]:
     """SpliceAI delta scores of one VCF record, per ALT allele and overlapping gene.
 
     Parameters
@@ -299,6 +326,16 @@ def delta_scores(model, fasta, chrom: str, pos: int, ref: str, alts: str | Seque
         Sequences per forward pass (the record's REF windows and all ALTs are batched).
     device : torch.device or str, optional
         Where to run; default the model's device.
+    engine : {"auto", "incremental", "plain"}, default "auto"
+        ``"plain"`` runs every REF and ALT window through the model (any model).
+        ``"incremental"`` (a captum_genomics SpliceAI-10k or ensemble only) pastes nearby REF
+        windows of a gene into one reference, caches its activations once
+        (:class:`~captum_genomics.splicing.IncrementalSpliceAI`) and rescores each ALT
+        (SNV, insertion or deletion) on its cone only; its outputs equal the plain ones up to
+        float rounding (about 1e-7), so the formatted scores are the same but for a score
+        within that of a rounding tie. ``"auto"`` picks ``"incremental"`` when the model
+        allows it. There ``batch_size`` counts REF/ALT windows per incremental call (at
+        least 64).
 
     Returns
     -------
@@ -314,7 +351,7 @@ def delta_scores(model, fasta, chrom: str, pos: int, ref: str, alts: str | Seque
         alts = (alts,) if isinstance(alts, str) else tuple(alts)
         record = _Record(chrom, pos, ref, alts)
         ((_, scores),) = score_records(model, handle, [record], annotation, distance, mask,
-                                       batch_size, device)
+                                       batch_size, device, engine)
         return scores
     finally:
         if owned:

@@ -42,7 +42,8 @@ def vcf_write_mode(path: str | os.PathLike) -> str:
 
 def score_vcf(input, output, fasta, annotation: str | os.PathLike | GeneTable = "grch37",
               distance: int = 50, mask: bool = False, model=None, batch_size: int = 16,
-              device=None, show_progress: bool = False, on_scores=None) -> int:
+              device=None, show_progress: bool = False, on_scores=None,
+              engine: str = "auto") -> int:
     """Add SpliceAI delta scores to every record of a VCF/BCF file.
 
     Records are copied unchanged (those outside every gene or skipped included) with, where
@@ -83,6 +84,9 @@ def score_vcf(input, output, fasta, annotation: str | os.PathLike | GeneTable = 
         Called as ``on_scores(record, scores)`` for every record, in order, with its list of
         :class:`~captum_genomics.variants.DeltaScore` (empty when not scored), e.g.
         :meth:`captum_genomics.variants.TrackWriter.add`.
+    engine : {"auto", "incremental", "plain"}, default "auto"
+        As :func:`~captum_genomics.variants.delta_scores`: ``"incremental"`` shares each
+        gene window's reference work and rescores only each ALT's cone (same strings).
 
     Returns
     -------
@@ -120,7 +124,7 @@ def score_vcf(input, output, fasta, annotation: str | os.PathLike | GeneTable = 
             with pysam.VariantFile(tmp, vcf_write_mode(output), header=header) as out:
                 records = tqdm(vcf, unit=" records", disable=not show_progress)
                 for record, scores in score_records(model, handle, records, table, distance,
-                                                    mask, batch_size, device):
+                                                    mask, batch_size, device, engine):
                     if on_scores is not None:
                         on_scores(record, scores)
                     if scores:

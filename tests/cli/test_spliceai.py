@@ -39,7 +39,8 @@ def test_argument_errors_before_any_work(tmp_path, capsys, change, message):
     assert not (tmp_path / "out.vcf").exists()
 
 
-@pytest.mark.parametrize("argv", [["-M", "2"], ["-D", "-1"], ["--batch-size", "0"]])
+@pytest.mark.parametrize("argv", [["-M", "2"], ["-D", "-1"], ["--batch-size", "0"],
+                                  ["--engine", "fast"]])
 def test_argparse_rejects_bad_values(tmp_path, argv):
     with pytest.raises(SystemExit) as exit_info:
         main(_args(tmp_path, *argv))
@@ -80,3 +81,16 @@ def test_end_to_end_keeps_records_and_adds_the_info_field(tmp_path, suffix):
         assert info[unscored] is None
     assert not list(tmp_path.glob("*.captum-genomics-tmp"))
 
+
+
+@needs_spliceai
+def test_engines_write_the_same_file(tmp_path):
+    outputs = []
+    for engine in ("plain", "incremental"):
+        out = tmp_path / f"{engine}.vcf"
+        argv = _args(tmp_path, "-D", "5", "--members", "1", "--quiet", "--engine", engine)
+        argv[argv.index("-O") + 1] = str(out)
+        assert main(argv) == 0
+        outputs.append(out.read_text())
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("TUBB8|") > 10

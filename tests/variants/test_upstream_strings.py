@@ -49,6 +49,6 @@ def test_vcf_equals_upstream(tmp_path, ensemble, fixture, annotation, distance, 
     subset.write_text("\n".join(_lines(FIXTURES / "variants.vcf", ids)) + "\n")
     out = tmp_path / "out.vcf"
     score_vcf(subset, out, example_fasta_path(), annotation, distance, mask, model=ensemble,
-              batch_size=8)
+              batch_size=8, engine="plain")  # the incremental engine: test_incremental.py
     assert _lines(out, ids) == _lines(FIXTURES / fixture, ids)
     assert sum(not line.startswith("#") for line in _lines(out, ids)) == len(ids)

@@ -1,0 +1,180 @@
+"""SpliceAI variant scoring: upstream's CLI vs ours (plain and incremental), and exact ISM.
+
+Input: a VCF of ``--variants`` random variants (SNVs with one to three ALTs, insertions and
+deletions of 1-5 nt, VCF-anchored; seed ``--seed``) inside TUBB8 (chr10:92893-95529, minus
+strand, the one grch37 gene of the embedded FASTA chr10:1-110000), written to a temporary
+directory, scored with ``-A grch37 -D 50 -M 0``. It times
+
+* upstream SpliceAI 1.3.1's own command (``--upstream``, e.g. a TensorFlow venv's
+  ``spliceai``) as a subprocess on the VCF and on the VCF twice over, so that the model loading
+  cancels out: variants/s = N / (t(2N) - t(N)), and load = 2 t(N) - t(2N);
+* ours in this process, :func:`~captum_genomics.variants.score_vcf` with ``engine="plain"``
+  (every REF and ALT window through the ensemble) and ``engine="incremental"`` (the reference
+  of nearby windows cached once, each ALT rescored on its cone), after loading the model once
+  (its load time is printed);
+
+and reports variants/s, their ratios, peak resident memory (upstream: the child's; ours: this
+process's peak so far, after each step) and whether the output files are identical. It then
+runs ``benchmarks/bench_ism.py`` (exact ISM vs naive ISM on the TUBB8 acceptor) on
+``--ism-window`` positions. The two engines and the ISM use ``--threads`` torch threads;
+upstream's TensorFlow is limited to as many through its ``*_NUM_THREADS`` variables.
+
+    python benchmarks/bench_variants.py --variants 200 --threads 2
+    python benchmarks/bench_variants.py --variants 4 --members 1 --upstream none --ism-window 0
+
+Uses the published five-model ensemble when spliceai 1.3.1 is installed, else random-weight
+SpliceAI-10k models (same speed, meaningless scores; a note says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_ism  # noqa: E402
+
+from captum_genomics.dna.fasta import _open_fasta  # noqa: E402
+from captum_genomics.example_data import example_fasta_path  # noqa: E402
+from captum_genomics.variants import read_gene_table, score_vcf  # noqa: E402
+
+GENE = ("TUBB8", 92893, 95529)
+UPSTREAM = "/tmp/tfvenv/bin/spliceai"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", type=int, default=200, help="records in the VCF")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads (all engines)")
+    parser.add_argument("--members", type=int, default=5, help="ensemble members (ours)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--upstream", default=UPSTREAM,
+                        help="upstream's spliceai command ('none' to skip)")
+    parser.add_argument("--ism-window", type=int, default=30, help="ISM positions (0: skip)")
+    parser.add_argument("--random-weights", action="store_true", help="skip the real weights")
+    return parser.parse_args(argv)
+
+
+def write_vcf(path: Path, count: int, seed: int, repeat: int = 1) -> None:
+    """``count`` random SNVs/indels inside TUBB8 (``repeat`` copies of the list), sorted."""
+    rng = np.random.default_rng(seed)
+    handle, owned = _open_fasta(example_fasta_path())
+    _, lo, hi = GENE
+    rows = []
+    for n, pos in enumerate(np.sort(rng.integers(lo, hi - 6, count))):
+        pos = int(pos)
+        base = str(handle["chr10"][pos - 1:pos]).upper()
+        kind = rng.choice(3, p=[0.7, 0.15, 0.15])
+        if kind == 0:
+            others = [b for b in "ACGT" if b != base]
+            ref, alts = base, others[:int(rng.integers(1, 4))]
+        elif kind == 1:
+            ref, alts = base, [base + "".join(rng.choice(list("ACGT"), rng.integers(1, 6)))]
+        else:
+            ref = str(handle["chr10"][pos - 1:pos + int(rng.integers(1, 6))]).upper()
+            alts = [ref[0]]
+        rows.append(f"10\t{pos}\tb{n}\t{ref}\t{','.join(alts)}\t.\t.\t.")
+    if owned:
+        handle.close()
+    header = "##fileformat=VCFv4.2\n##contig=<ID=10,length=110000>\n"
+    header += "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+    path.write_text(header + "\n".join(rows * repeat) + "\n")
+
+
+def _peak_mib(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def run_upstream(command: str, vcf: Path, out: Path, threads: int) -> float:
+    """Seconds of one upstream run (model loading included)."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), TF_NUM_INTRAOP_THREADS=str(threads),
+               TF_NUM_INTEROP_THREADS="1", TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    begin = time.perf_counter()
+    subprocess.run([command, "-I", str(vcf), "-O", str(out), "-R", str(example_fasta_path()),
+                    "-A", "grch37", "-D", "50", "-M", "0"], check=True, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - begin
+
+
+def _body(path: Path) -> list[str]:
+    return [line for line in path.read_text().splitlines() if not line.startswith("##")]
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    """Run the benchmark, print the figures, return them."""
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    table = read_gene_table("grch37")
+    row: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        vcf, vcf2 = tmp / "in.vcf", tmp / "in2.vcf"
+        write_vcf(vcf, args.variants, args.seed)
+        write_vcf(vcf2, args.variants, args.seed, repeat=2)
+        begin = time.perf_counter()
+        model, label = bench_ism.load_model(args.members, args.random_weights)
+        row["load_s"] = time.perf_counter() - begin
+        print(f"model: {label}; threads: {args.threads}; {args.variants} records in TUBB8 "
+              f"(seed {args.seed}), -A grch37 -D 50 -M 0")
+        outputs = {}
+        for engine in ("plain", "incremental"):
+            outputs[engine] = tmp / f"{engine}.vcf"
+            begin = time.perf_counter()
+            score_vcf(vcf, outputs[engine], example_fasta_path(), table, 50, False, model=model,
+                      engine=engine)
+            row[f"{engine}_s"] = time.perf_counter() - begin
+            row[f"{engine}_variants_s"] = args.variants / row[f"{engine}_s"]
+            row[f"{engine}_peak_mib"] = _peak_mib(resource.RUSAGE_SELF)
+        row["engines_identical"] = _body(outputs["plain"]) == _body(outputs["incremental"])
+        upstream = args.upstream != "none" and Path(args.upstream).is_file()
+        if upstream:
+            t1 = run_upstream(args.upstream, vcf, tmp / "up.vcf", args.threads)
+            t2 = run_upstream(args.upstream, vcf2, tmp / "up2.vcf", args.threads)
+            row["upstream_s"], row["upstream_2n_s"] = t1, t2
+            row["upstream_variants_s"] = args.variants / max(t2 - t1, 1e-9)
+            row["upstream_load_s"] = 2 * t1 - t2
+            row["upstream_peak_mib"] = _peak_mib(resource.RUSAGE_CHILDREN)
+            row["upstream_identical"] = _body(tmp / "up.vcf") == _body(outputs["incremental"])
+        else:
+            print(f"note: upstream's command {args.upstream!r} is not available; its column "
+                  "is skipped")
+
+    print()
+    print(f"{'engine':<22}{'variants/s':>11}{'time s':>9}{'peak MiB':>10}   vs upstream")
+    base = row.get("upstream_variants_s")
+    if upstream:
+        print(f"{'upstream 1.3.1 (TF)':<22}{base:>11.2f}{row['upstream_s']:>9.1f}"
+              f"{row['upstream_peak_mib']:>10.0f}   1.0x  (2N records: "
+              f"{row['upstream_2n_s']:.1f} s; load {row['upstream_load_s']:.1f} s "
+              "excluded from variants/s)")
+    for engine in ("plain", "incremental"):
+        ratio = f"{row[f'{engine}_variants_s'] / base:.1f}x" if base else "-"
+        print(f"{'ours ' + engine:<22}{row[f'{engine}_variants_s']:>11.2f}"
+              f"{row[f'{engine}_s']:>9.1f}{row[f'{engine}_peak_mib']:>10.0f}   {ratio}")
+    print(f"ours: model load {row['load_s']:.1f} s (excluded); incremental / plain "
+          f"{row['incremental_variants_s'] / row['plain_variants_s']:.1f}x")
+    print(f"identical records: plain == incremental {row['engines_identical']}"
+          + (f", upstream == ours {row['upstream_identical']}" if upstream else ""))
+    if args.ism_window:
+        print()
+        print("exact ISM (benchmarks/bench_ism.py):")
+        row["ism"] = bench_ism.main(
+            ["--members", str(args.members), "--threads", str(args.threads), "--window",
+             str(args.ism_window), "--naive", "4", "--rounds", "1", "--ig-steps", "4"]
+            + (["--random-weights"] if args.random_weights else []))
+    return row
+
+
+if __name__ == "__main__":
+    main()
