@@ -15,8 +15,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
-from captum_genomics.batch.plan import RegionTask, region_key
 from captum_genomics.batch.methods import worker_class
+from captum_genomics.batch.plan import RegionTask, region_key
 from captum_genomics.batch.worker import BatchWorker
 from captum_genomics.cli._common import UsageError
 

@@ -164,8 +164,8 @@ class ISMWorker(_ScoreWorker):
 
 class GGGPWorker(_ScoreWorker):
     """A GGGP local dataset around each region's sequence (``--evaluations``,
-    ``--population``, ``--score-range``, seeded with the region's seed) and its lasso surrogate (features of
-    ``--feature-width`` bases); outputs in the module docstring."""
+    ``--population``, ``--score-range``, seeded with the region's seed) and its lasso
+    surrogate (features of ``--feature-width`` bases); outputs in the module docstring."""
 
     def _explain(self, task: RegionTask) -> tuple[dict[str, str], list[list]]:
         from captum_genomics.attr.gggp import GGGPPerturbationExplainer

@@ -18,8 +18,7 @@ from captum_genomics.cli._common import non_negative_int, positive_int, run_comm
 from captum_genomics.export import OVERLAP_POLICIES
 
 #: One-line summary shown by ``captum-genomics --help``.
-HELP = ("IG, ISM or GGGP over many regions, or SpliceAI over a VCF, resumable, on local "
-        "workers or a Ray cluster")
+HELP = "IG, ISM, GGGP over many regions or SpliceAI over a VCF; resumable, Ray"
 #: ``--method`` names.
 METHODS = ("ig", "ism", "gggp", "spliceai")
 #: ``--engine`` names (:mod:`captum_genomics.batch.engines`; imported on use, as it imports
