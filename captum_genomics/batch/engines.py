@@ -15,8 +15,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
+from captum_genomics.batch.methods import worker_class
 from captum_genomics.batch.plan import RegionTask, region_key
-from captum_genomics.batch.worker import RegionWorker
+from captum_genomics.batch.worker import BatchWorker
 from captum_genomics.cli._common import UsageError
 
 #: Times a region whose worker died is run again.
@@ -42,7 +43,8 @@ def run_local(tasks: list[RegionTask], options: dict, output_dir: str, workers: 
     tasks : list of RegionTask
         The regions to explain.
     options, output_dir
-        As :class:`~captum_genomics.batch.worker.RegionWorker` takes them.
+        As :class:`~captum_genomics.batch.worker.BatchWorker` takes them (the worker class
+        is ``options["method"]``'s, :func:`~captum_genomics.batch.methods.worker_class`).
     workers : int
         Processes, >= 1.
     on_result : callable
@@ -51,7 +53,7 @@ def run_local(tasks: list[RegionTask], options: dict, output_dir: str, workers: 
         Times the pool is restarted after a worker died, running the unfinished regions again.
     """
     if workers == 1:
-        worker = RegionWorker(options, output_dir)
+        worker = worker_class(options["method"])(options, output_dir)
         for task in tasks:
             on_result(worker.explain(task))
         return
@@ -75,12 +77,12 @@ def run_local(tasks: list[RegionTask], options: dict, output_dir: str, workers: 
         on_result(died(task, retries))
 
 
-_WORKER: RegionWorker | None = None  # a pool process's worker
+_WORKER: BatchWorker | None = None  # a pool process's worker
 
 
 def _start_worker(options: dict, output_dir: str) -> None:
     global _WORKER
-    _WORKER = RegionWorker(options, output_dir)
+    _WORKER = worker_class(options["method"])(options, output_dir)
 
 
 def _explain(task: RegionTask) -> dict:
@@ -129,7 +131,8 @@ def run_ray(tasks: list[RegionTask], options: dict, output_dir: str, workers: in
             if not gpus:
                 raise UsageError("--device cuda: the Ray cluster has no GPU; use --device cpu")
         actor_class = ray.remote(num_cpus=1, num_gpus=gpus, max_restarts=retries,
-                                 max_task_retries=retries)(RegionWorker)
+                                 max_task_retries=retries)(
+                                     worker_class(options["method"]))
         actors = [actor_class.remote(options, output_dir) for _ in range(workers)]
         idle, running, queue = list(actors), {}, list(reversed(tasks))
         while queue or running:
