@@ -44,7 +44,7 @@ def run_local(tasks: list[RegionTask], options: dict, output_dir: str, workers: 
         The regions to explain.
     options, output_dir
         As :class:`~captum_genomics.batch.worker.BatchWorker` takes them (the worker class
-        is ``options["method"]``'s, :func:`~captum_genomics.batch.methods.worker_class`).
+        is the options' one, :func:`~captum_genomics.batch.methods.worker_class`).
     workers : int
         Processes, >= 1.
     on_result : callable
@@ -53,7 +53,7 @@ def run_local(tasks: list[RegionTask], options: dict, output_dir: str, workers: 
         Times the pool is restarted after a worker died, running the unfinished regions again.
     """
     if workers == 1:
-        worker = worker_class(options["method"])(options, output_dir)
+        worker = worker_class(options)(options, output_dir)
         for task in tasks:
             on_result(worker.explain(task))
         return
@@ -82,7 +82,7 @@ _WORKER: BatchWorker | None = None  # a pool process's worker
 
 def _start_worker(options: dict, output_dir: str) -> None:
     global _WORKER
-    _WORKER = worker_class(options["method"])(options, output_dir)
+    _WORKER = worker_class(options)(options, output_dir)
 
 
 def _explain(task: RegionTask) -> dict:
@@ -132,7 +132,7 @@ def run_ray(tasks: list[RegionTask], options: dict, output_dir: str, workers: in
                 raise UsageError("--device cuda: the Ray cluster has no GPU; use --device cpu")
         actor_class = ray.remote(num_cpus=1, num_gpus=gpus, max_restarts=retries,
                                  max_task_retries=retries)(
-                                     worker_class(options["method"]))
+                                     worker_class(options))
         actors = [actor_class.remote(options, output_dir) for _ in range(workers)]
         idle, running, queue = list(actors), {}, list(reversed(tasks))
         while queue or running:

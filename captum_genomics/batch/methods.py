@@ -198,8 +198,13 @@ class GGGPWorker(_ScoreWorker):
         return self.checksums([*paths, table]), [row]
 
 
-def worker_class(method: str) -> type[BatchWorker]:
-    """The worker class of a ``--method``."""
+def worker_class(options: dict) -> type[BatchWorker]:
+    """The worker class of a run's options: its ``--method``'s, or ``--exons``'s."""
+    method = options["method"]
+    if options.get("exons") is not None:
+        from captum_genomics.batch.exons import ExonWorker
+
+        return ExonWorker
     if method == "spliceai":
         from captum_genomics.batch.vcf import VCFChunkWorker
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from captum_genomics.batch import methods, vcf
+from captum_genomics.batch import exons, methods, vcf
 from captum_genomics.batch.engines import run_local, run_ray
 from captum_genomics.batch.manifest import MANIFEST_NAME, Manifest, file_sha256
 from captum_genomics.batch.plan import RegionTask, plan_regions
 from captum_genomics.cli import ig
 from captum_genomics.cli._common import check_output_dir
-from captum_genomics.dna.annotations import read_bed
+from captum_genomics.dna.annotations import Interval, read_bed
 from captum_genomics.export import (
     RegionTrack,
     check_overlaps,
@@ -32,6 +32,8 @@ RESULT_OPTIONS = ("method", "model", "target", "site", "layout", "n_policy", "ba
 #: Further options that decide the numbers of some methods.
 METHOD_OPTIONS = {"gggp": ("evaluations", "population", "score_range", "feature_width"),
                   "spliceai": ("annotation", "distance", "mask", "members", "chunk_size")}
+#: Further options that decide the numbers of ``--method gggp --exons``.
+EXON_OPTIONS = ("members", "max_distance")
 #: Columns of the batch's ``regions.tsv`` for ``--method ig``: the region's id, status and
 #: error, then those of ``captum-genomics ig`` (empty for a failed region beyond its
 #: coordinates); other methods: :data:`captum_genomics.batch.methods.SUMMARY_COLUMNS`,
@@ -52,8 +54,10 @@ class BatchSummary:
 
 def _settings(args: argparse.Namespace) -> dict:
     names = RESULT_OPTIONS + METHOD_OPTIONS.get(args.method, ())
+    if args.exons is not None:
+        names += EXON_OPTIONS
     settings = {name: getattr(args, name) for name in names}
-    inputs = args.vcf if args.method == "spliceai" else args.regions
+    inputs = args.vcf if args.method == "spliceai" else args.exons or args.regions
     settings["regions_sha256"] = file_sha256(inputs)
     settings["fasta"] = os.path.abspath(args.fasta)
     settings["fasta_bytes"] = os.path.getsize(args.fasta)
@@ -71,6 +75,12 @@ def _plan(args: argparse.Namespace) -> tuple[list[RegionTask], dict[str, int], P
         vcf.check_options(args)
         output_dir = check_output_dir(args.output_dir, args.force, [] if resumed else None)
         return vcf.split_vcf(args.vcf, args.chunk_size, output_dir), {}, output_dir
+    if args.exons is not None:
+        exons.check_options(args)
+        tasks = exons.plan_exons(args.exons, args.seed, args.overlap)
+        sizes, _ = ig.open_genome(args.fasta)
+        output_dir = check_output_dir(args.output_dir, args.force, [] if resumed else None)
+        return tasks, sizes, output_dir
     device, _ = ig.check_settings(args)
     if args.vcf is not None:
         raise ValueError(f"--vcf is read by --method spliceai; --method {args.method} explains "
@@ -161,9 +171,12 @@ def merge_outputs(tasks: list[RegionTask], manifest: Manifest, sizes: dict[str, 
             written.append(vcf.merge_vcf(tasks, out))
     else:
         columns = methods.SUMMARY_COLUMNS[args.method]
+        overlap = args.overlap
+        if args.exons is not None:
+            columns, overlap = exons.SUMMARY_COLUMNS, "mean"  # inputs share their neighbours
         baselines = list(dict.fromkeys(args.baseline or ["uniform"]))
         for spec in methods.merged_tracks(args.method, baselines, args.model) if done else []:
-            written += _merge_track(spec, done, out, sizes, args.overlap)
+            written += _merge_track(spec, done, out, sizes, overlap)
     rows = []
     for task in tasks:
         entry = manifest.entries[task.region_id]
@@ -188,7 +201,10 @@ def _merge_track(spec: methods.MergedTrack, done: list[RegionTask], out: Path,
     tracks = []
     for task in done:
         with np.load(out / f"regions/{task.region_id}.npz") as arrays:
-            flank, region = int(arrays["flank"]), task.region
+            # the bases read: the region, or an --exons row's cassette exon with its neighbours
+            region = Interval(str(arrays["chrom"][0]), int(arrays["start"][0]),
+                              int(arrays["end"][0]), str(arrays["strand"][0]), task.region.name)
+            flank = int(arrays["flank"])
             values = spec.per_base(arrays[spec.key], arrays["one_hot_0"])
             values = values[flank:flank + len(region)]
         tracks.append(RegionTrack(region.chrom, region.start, region.end,

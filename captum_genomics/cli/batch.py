@@ -1,11 +1,13 @@
-"""``captum-genomics batch``: explain every region of a BED file (or score every record of a
-VCF with SpliceAI), resumably, with local worker processes or on a Ray cluster; the same
-arrays whatever the engine or worker count.
+"""``captum-genomics batch``: explain every region of a BED file (every exon of an exon table
+with GGGP, or score every record of a VCF with SpliceAI), resumably, with local worker
+processes or on a Ray cluster; the same arrays whatever the engine or worker count.
 
 The work is :func:`captum_genomics.batch.run_batch`; each region is explained with a seed
 derived from ``--seed`` and the region by integrated gradients (the code of
 ``captum-genomics ig``), in-silico mutagenesis or GGGP
-(:mod:`captum_genomics.batch.methods`); ``--method spliceai`` scores chunks of VCF records
+(:mod:`captum_genomics.batch.methods`; exons of ``--exons``:
+:mod:`captum_genomics.batch.exons`, the code of ``captum-genomics gggp --table``);
+``--method spliceai`` scores chunks of VCF records
 with the code of ``captum-genomics spliceai`` (:mod:`captum_genomics.batch.vcf`).
 """
 
@@ -34,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--regions", metavar="BED",
                        help="BED file of regions; column 6 gives the strand (--method ig, "
                             "ism, gggp)")
+    where.add_argument("--exons", metavar="TSV",
+                       help="--method gggp: SpliceAI exons with their neighbours, one task per "
+                            "row (the table of captum-genomics gggp --table)")
     where.add_argument("--vcf", metavar="IN.vcf",
                        help="--method spliceai: VCF or bgzipped VCF whose records are scored")
     model = parser.add_argument_group("model and method")
@@ -74,6 +79,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "edited sequences scoring outside it are not archived")
     gggp.add_argument("--feature-width", type=positive_int, default=10,
                       help="bases per surrogate feature (default 10)")
+    gggp.add_argument("--max-distance", type=non_negative_int, default=5000,
+                      help="--exons: nt read and edited on each side of an exon (default 5000)")
     splice = parser.add_argument_group("SpliceAI VCF scoring (--method spliceai)")
     splice.add_argument("--annotation", metavar="TABLE",
                         help="as captum-genomics spliceai -A: 'grch37', 'grch38', a gene table "
@@ -83,7 +90,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     splice.add_argument("--mask", type=non_negative_int, choices=(0, 1), default=0,
                         help="as -M (default 0)")
     splice.add_argument("--members", type=positive_int, nargs="+", metavar="K",
-                        help="1-based ensemble members to keep (default all five)")
+                        help="SpliceAI (--vcf, --exons): 1-based ensemble members to keep "
+                             "(default all five)")
     splice.add_argument("--chunk-size", type=positive_int, default=100,
                         help="VCF records per task (default 100); the merged spliceai.vcf is "
                              "the same whatever the size")

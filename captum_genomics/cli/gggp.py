@@ -174,25 +174,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from captum_genomics.gggp.search import SearchSettings
-
     fasta = Path(args.fasta) if args.fasta else example_fasta_path()
     if not fasta.is_file():
         raise UsageError(f"--fasta {fasta} does not exist; give a FASTA file (indexed or not)")
     targets = _targets(args)
-    try:
-        settings = SearchSettings(
-            strategy=args.strategy, fitness=args.fitness, population_size=args.population,
-            max_evaluations=args.evaluations,
-            max_time=args.time, max_generations=args.generations, admission=args.admission,
-            prune="end" if args.prune else "none", prune_repeat=True,
-            prune_tolerance=args.prune_tolerance,
-        )
-    except ValueError as problem:
-        raise UsageError(f"{problem}: fix the search options") from None
-    _check_model(args)
+    settings = search_settings(args)
+    check_model(args)
     motifs = _motifs(args)
-    inputs = [_build_input(target, fasta, args.max_distance) for target in targets]
+    inputs = [build_input(target, fasta, args.max_distance) for target in targets]
     output_dir = _check_output_dir(args, targets)
 
     import torch
@@ -206,11 +195,33 @@ def _run(args: argparse.Namespace) -> int:
     for target, built in zip(targets, inputs):
         _say(args, f"{target.name}: {len(built.sequence)} nt input, searching "
                    f"{args.evaluations} evaluations ({args.strategy})")
-        results.append(_explain(args, model, settings, target, built, output_dir, motifs))
+        results.append(explain_target(args, model, settings, target, built, output_dir, motifs))
     settings = {**option_settings(args), "fasta read": str(fasta),
                 "weights": weights_source(args.model)}
     finish(output_dir, results, quiet=args.quiet, settings=settings)
     return 0
+
+
+def search_settings(args: argparse.Namespace):
+    """The :class:`~captum_genomics.gggp.search.SearchSettings` of the search options.
+
+    Raises
+    ------
+    UsageError
+        If the options do not make valid settings.
+    """
+    from captum_genomics.gggp.search import SearchSettings
+
+    try:
+        return SearchSettings(
+            strategy=args.strategy, fitness=args.fitness, population_size=args.population,
+            max_evaluations=args.evaluations,
+            max_time=args.time, max_generations=args.generations, admission=args.admission,
+            prune="end" if args.prune else "none", prune_repeat=True,
+            prune_tolerance=args.prune_tolerance,
+        )
+    except ValueError as problem:
+        raise UsageError(f"{problem}: fix the search options") from None
 
 
 def finish(output_dir: Path, results: list[TargetResult], quiet: bool = False,
@@ -302,6 +313,25 @@ def _transcript(bed, chrom: str, strand: str, exon: tuple[int, int]) -> Transcri
 
 def _table(path: Path) -> list[Target]:
     """The targets of a ``--table`` TSV, every row checked."""
+    targets, names = [], set()
+    for number, row in enumerate(table_rows(path), start=2):
+        target = table_target(path, number, row)
+        if target.name in names:
+            raise UsageError(f"--table {path} line {number}: name {row['name']!r} is empty "
+                             "or repeated; give each row its own name")
+        names.add(target.name)
+        targets.append(target)
+    return targets
+
+
+def table_rows(path: Path) -> list[dict]:
+    """The rows of a ``--table`` TSV (column -> text), its header checked.
+
+    Raises
+    ------
+    UsageError
+        If the file is missing, or lacks the header of :data:`TABLE_COLUMNS` or any row.
+    """
     if not path.is_file():
         raise UsageError(f"--table {path} does not exist; give a TSV with columns "
                          + " ".join(TABLE_COLUMNS))
@@ -311,29 +341,38 @@ def _table(path: Path) -> list[Target]:
     if not rows or set(TABLE_COLUMNS) - set(rows[0]):
         raise UsageError(f"--table {path} needs a header line with columns "
                          + " ".join(TABLE_COLUMNS) + " and at least one row")
-    targets, names = [], set()
-    for number, row in enumerate(rows, start=2):
-        spans = []
-        for column in ("upstream_exon", "exon", "downstream_exon"):
-            match = _SPAN.match((row[column] or "").replace(",", ""))
-            if match is None:
-                raise UsageError(f"--table {path} line {number}: {column} {row[column]!r} is "
-                                 "not START-END (1-based inclusive)")
-            spans.append((int(match["start"]), int(match["end"])))
-        name = re.sub(r"[^\w.-]", "_", row["name"] or "")
-        if not name or name in names:
-            raise UsageError(f"--table {path} line {number}: name {row['name']!r} is empty or "
-                             "repeated; give each row its own name")
-        names.add(name)
-        try:
-            transcript = Transcript(name, row["chrom"], row["strand"], tuple(sorted(spans)))
-        except ValueError as problem:
-            raise UsageError(f"--table {path} line {number}: {problem}") from None
-        targets.append(Target(name, transcript, spans[1]))
-    return targets
+    return rows
 
 
-def _check_model(args: argparse.Namespace) -> None:
+def table_target(path: Path, number: int, row: dict) -> Target:
+    """The :class:`Target` of one ``--table`` row (``number``: its line, for messages).
+
+    Raises
+    ------
+    UsageError
+        If an exon is not ``START-END``, the name is empty or the exons make no transcript.
+    """
+    spans = []
+    for column in ("upstream_exon", "exon", "downstream_exon"):
+        match = _SPAN.match((row[column] or "").replace(",", ""))
+        if match is None:
+            raise UsageError(f"--table {path} line {number}: {column} {row[column]!r} is "
+                             "not START-END (1-based inclusive)")
+        spans.append((int(match["start"]), int(match["end"])))
+    name = re.sub(r"[^\w.-]", "_", row["name"] or "")
+    if not name:
+        raise UsageError(f"--table {path} line {number}: name {row['name']!r} is empty or "
+                         "repeated; give each row its own name")
+    try:
+        transcript = Transcript(name, row["chrom"], row["strand"], tuple(sorted(spans)))
+    except ValueError as problem:
+        raise UsageError(f"--table {path} line {number}: {problem}") from None
+    return Target(name, transcript, spans[1])
+
+
+def check_model(args: argparse.Namespace) -> None:
+    """Check ``--model`` (its weights installed), ``--members`` and ``--device``; UsageError
+    naming the fix."""
     if args.members and not all(1 <= m <= 5 for m in args.members):
         raise UsageError(f"--members {args.members}: members are numbered 1 to 5")
     try:
@@ -344,7 +383,9 @@ def _check_model(args: argparse.Namespace) -> None:
     check_device(args.device)
 
 
-def _build_input(target: Target, fasta: Path, max_distance: int):
+def build_input(target: Target, fasta: Path, max_distance: int):
+    """The SpliceAI input of ``target`` read from ``fasta`` (an ``ExonInput`` or ``SiteInput``);
+    UsageError naming the target if it cannot be read."""
     from captum_genomics.splicing import build_exon_input, build_site_input
 
     if max_distance < 0:
@@ -391,9 +432,10 @@ def _check_output_dir(args: argparse.Namespace, targets: list[Target]) -> Path:
                             [*planned, folder / "summary.tsv", folder / "report.html"])
 
 
-def _explain(args, model, settings, target: Target, built, output_dir: Path,
-             motifs=None) -> TargetResult:
-    """Search, fit and write one target's files."""
+def explain_target(args, model, settings, target: Target, built, output_dir: Path,
+                   motifs=None) -> TargetResult:
+    """Search, fit and write one target's files (``output_dir/<name>.<suffix>``, seeded with
+    ``args.seed``); returns what the summary and the report read."""
     from captum_genomics.attr.gggp import GGGPPerturbationExplainer
     from captum_genomics.dna.codec import one_hot
     from captum_genomics.gggp.archive import archive_quality
