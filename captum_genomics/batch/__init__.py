@@ -5,6 +5,7 @@ seed and the region (so any engine, worker count or resumed run gives identical 
 :mod:`~captum_genomics.batch.manifest` records each region's status, error and output
 checksums; :mod:`~captum_genomics.batch.worker` explains one region with a model loaded once
 per worker (integrated gradients; :mod:`~captum_genomics.batch.methods`: ISM and GGGP;
+:mod:`~captum_genomics.batch.exons`: GGGP of the SpliceAI exons of an exon table;
 :mod:`~captum_genomics.batch.vcf`: SpliceAI scores of chunks of VCF records);
 :mod:`~captum_genomics.batch.engines` runs the workers (``local``: in process or a process
 pool; ``ray``: one actor per worker); :mod:`~captum_genomics.batch.runner` ties them together

@@ -113,8 +113,10 @@ def run_batch(args: argparse.Namespace) -> BatchSummary:
     its bedGraph tracks; ``manifest.jsonl``
     (:class:`~captum_genomics.batch.manifest.Manifest`); at the end, over every done region,
     the merged tracks (``ig_<baseline>``, ``ism`` or ``gggp``, ``.bedgraph`` and ``.bw``) and
-    ``regions.tsv`` (:data:`SUMMARY_COLUMNS`, failed regions with their error). ``spliceai``:
-    see :mod:`captum_genomics.batch.vcf` (``spliceai.vcf`` once every chunk is done).
+    ``regions.tsv`` (:data:`SUMMARY_COLUMNS`, failed regions with their error). ``gggp``
+    with ``--exons``: one task per row of the exon table (:mod:`captum_genomics.batch.exons`).
+    ``spliceai``: see :mod:`captum_genomics.batch.vcf` (``spliceai.vcf`` once every chunk is
+    done).
 
     Parameters
     ----------

@@ -3,7 +3,8 @@ VCF records) at a time. :class:`BatchWorker` records a task's outcome;
 :class:`RegionWorker` explains a region with the code of ``captum-genomics ig``
 (:func:`~captum_genomics.cli.ig.build_plan`, :func:`~captum_genomics.cli.ig.explain`,
 :func:`~captum_genomics.cli.ig.write_arrays`); the other methods' workers are in
-:mod:`~captum_genomics.batch.methods` and :mod:`~captum_genomics.batch.vcf`."""
+:mod:`~captum_genomics.batch.methods`, :mod:`~captum_genomics.batch.exons` and
+:mod:`~captum_genomics.batch.vcf`."""
 
 from __future__ import annotations
 
