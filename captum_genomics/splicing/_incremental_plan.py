@@ -180,7 +180,8 @@ class ConvLayout:
     residual: torch.Tensor | None  # (T_out,) columns of h_u added to the output
     stride: int
     useful: int  # output positions inside the cones
-    computed: int  # output positions computed (windows laid end to end)
+    computed: int  # output positions computed (windows laid end to end, or rows)
+    rows: int = 1  # batch rows: the gathered columns are ``rows`` equal-width windows
 
 
 class Layout:
@@ -344,6 +345,15 @@ class Layout:
         win.offset = torch.div(start, stride, rounding_mode="floor")
         total = int(padded.sum())
         out_len = (total - span) // stride + 1 if total else 0
+        rows = 1
+        if stride == 1 and length.numel() > 1:
+            # windows of (nearly) one length: a batch of rows, without the junk between them
+            width = int(length.max())
+            if length.numel() * (width - span + 1) <= out_len:
+                rows = length.numel()
+                index = torch.arange(rows, device=length.device)
+                start, win.offset = index * width, index * (width - span + 1)
+                total, out_len = rows * width, rows * (width - span + 1)
         device = win.lo.device
         zero_col = self.windows[conv.src].columns + self.cache_len[conv.src]
         gather = torch.full((total,), zero_col, dtype=torch.long, device=device)
@@ -378,4 +388,4 @@ class Layout:
             column = torch.repeat_interleave(win.offset - first, n_out) + ramp
             residual[column] = self._lookup(h, h_owner, pos)
         win.columns = out_len
-        return ConvLayout(gather, residual, stride, int(n_out.sum()), out_len)
+        return ConvLayout(gather, residual, stride, int(n_out.sum()), out_len, rows)

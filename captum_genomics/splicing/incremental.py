@@ -443,14 +443,15 @@ class IncrementalSpliceAI:
                 part = F.linear(src.index_select(1, lay.readout[conv.src]).T, w, b)
                 skip = part if skip is None else skip + part
             if cl.gather.numel():
-                x = torch.index_select(src, 1, cl.gather, out=self._gathered(src, cl.gather))[None]
+                x = torch.index_select(src, 1, cl.gather, out=self._gathered(src, cl.gather))
+                x = x.view(x.shape[0], cl.rows, -1).transpose(0, 1).contiguous()
                 if conv.second:
                     out = F.conv1d(x, *weights.conv2[u], stride=cl.stride, dilation=conv.dilation)
                 else:
                     x = torch.addcmul(weights.shift[u], x, weights.scale[u], out=x).relu_()
                     out = F.conv1d(x, *weights.conv1[u], stride=cl.stride, dilation=conv.dilation)
                     out = out.relu_()
-                out = out[0]
+                out = out.transpose(0, 1).reshape(out.shape[1], -1)
             else:
                 out = zero[:, :0]
             if conv.second:
