@@ -27,6 +27,8 @@ BIG = 1 << 40
 OFFSET = 1 << 39
 # Stand-in coordinate of an empty span slot: sorts after every real span, never in a window.
 FAR = 1 << 36
+# Up to this many span slots per row, reference offsets are summed over slots, not searched.
+_FEW_SLOTS = 4
 
 
 def spliceai_members(model: nn.Module) -> list[SpliceAI]:
@@ -178,7 +180,8 @@ class ConvLayout:
     residual: torch.Tensor | None  # (T_out,) columns of h_u added to the output
     stride: int
     useful: int  # output positions inside the cones
-    computed: int  # output positions computed (windows laid end to end)
+    computed: int  # output positions computed (windows laid end to end, or rows)
+    rows: int = 1  # batch rows: the gathered columns are ``rows`` equal-width windows
 
 
 class Layout:
@@ -203,6 +206,8 @@ class Layout:
         self.span_offset = torch.cumsum(g.deltas.masked_fill(~g.valid, 0), dim=1).reshape(-1)[
             flat_valid
         ]
+        self.span_slots = g.valid.shape[1]
+        self.slot_deltas = g.deltas.masked_fill(~g.valid, 0)
         self.windows: list[Windows] = []
         self.convs: list[ConvLayout] = []
         self.windows.append(self._windows(0))
@@ -285,6 +290,12 @@ class Layout:
         shift = self.geometry.shift[row]
         if self.span_keys.numel() == 0:
             return shift
+        if self.span_slots <= _FEW_SLOTS:  # a few slots: summing beats a binary search
+            g = self.geometry
+            for s in range(self.span_slots):
+                after = g.starts[:, s][row] <= pos
+                shift = shift + torch.where(after, self.slot_deltas[:, s][row], 0)
+            return shift
         idx = torch.searchsorted(self.span_keys, row * BIG + pos + OFFSET, right=True) - 1
         safe = idx.clamp(min=0)
         same = (idx >= 0) & (self.span_row[safe] == row)
@@ -298,16 +309,22 @@ class Layout:
         """
         spec = self.plan.tensors[t]
         win = self.windows[t]
-        step = torch.div(pos - self._origin(t)[owner], spec.stride, rounding_mode="floor")
+        if spec.joint:  # origin 0, stride 1
+            step = pos
+        else:
+            step = torch.div(pos - self._origin(t)[owner], spec.stride, rounding_mode="floor")
         row = self._owner_row(t, owner)
         reference = pos - self._offset_at(row, pos)
         cache_col = win.columns + reference - (self.core_lo - (self.plan.receptive - spec.forward))
         if win.keys.numel() == 0:
             return cache_col
-        idx = torch.searchsorted(win.keys, owner * BIG + step + OFFSET, right=True) - 1
+        query = owner * BIG + step + OFFSET
+        idx = torch.searchsorted(win.keys, query, right=True) - 1
         safe = idx.clamp(min=0)
-        hit = (idx >= 0) & (win.owner[safe] == owner) & (step <= win.hi[safe])
-        return torch.where(hit, win.offset[safe] + step - win.lo[safe], cache_col)
+        # the window found holds the query iff the query is not past its last key
+        last_key = win.keys + (win.hi - win.lo)
+        hit = (idx >= 0) & (query <= last_key[safe])
+        return torch.where(hit, (win.offset - win.lo)[safe] + step, cache_col)
 
     def _site_queries(self, t: int) -> tuple[torch.Tensor, torch.Tensor]:
         sites = self.geometry.sites.reshape(-1)
@@ -328,19 +345,29 @@ class Layout:
         win.offset = torch.div(start, stride, rounding_mode="floor")
         total = int(padded.sum())
         out_len = (total - span) // stride + 1 if total else 0
+        rows = 1
+        if stride == 1 and length.numel() > 1:
+            # windows of (nearly) one length: a batch of rows, without the junk between them
+            width = int(length.max())
+            if length.numel() * (width - span + 1) <= out_len:
+                rows = length.numel()
+                index = torch.arange(rows, device=length.device)
+                start, win.offset = index * width, index * (width - span + 1)
+                total, out_len = rows * width, rows * (width - span + 1)
         device = win.lo.device
         zero_col = self.windows[conv.src].columns + self.cache_len[conv.src]
         gather = torch.full((total,), zero_col, dtype=torch.long, device=device)
         grid = dst.stride // conv.ratio  # step of the gathering grid, in positions
         origin = self._origin(conv.dst)[win.owner]
-        element = torch.repeat_interleave(torch.arange(win.owner.numel(), device=device), length)
-        local = self._ranges(torch.zeros_like(length), length)
-        step = conv.ratio * win.lo[element] - reach + local
-        pos = origin[element] + grid * step
-        src_owner = win.owner[element]
-        if src.joint and not dst.joint:
-            src_owner = src_owner // self.k
-        gather[start[element] + local] = self._lookup(conv.src, src_owner, pos)
+        # per input column: its window's values spread with repeat_interleave, plus a ramp
+        first = torch.cumsum(length, 0) - length
+        ramp = torch.arange(int(length.sum()), device=device)
+        pos = torch.repeat_interleave(
+            origin + grid * (conv.ratio * win.lo - reach - first), length) + grid * ramp
+        src_owner = win.owner // self.k if src.joint and not dst.joint else win.owner
+        src_owner = torch.repeat_interleave(src_owner, length)
+        column = torch.repeat_interleave(start - first, length) + ramp
+        gather[column] = self._lookup(conv.src, src_owner, pos)
         residual = None
         n_out = win.hi - win.lo + 1
         if conv.second:
@@ -351,12 +378,14 @@ class Layout:
                 dtype=torch.long,
                 device=device,
             )
-            element = torch.repeat_interleave(torch.arange(win.owner.numel(), device=device), n_out)
-            local = self._ranges(torch.zeros_like(n_out), n_out)
-            pos = origin[element] + dst.stride * (win.lo[element] + local)
-            h_owner = win.owner[element]
-            if plan.tensors[h].joint and not dst.joint:
-                h_owner = h_owner // self.k
-            residual[win.offset[element] + local] = self._lookup(h, h_owner, pos)
+            first = torch.cumsum(n_out, 0) - n_out
+            ramp = torch.arange(int(n_out.sum()), device=device)
+            pos = torch.repeat_interleave(
+                origin + dst.stride * (win.lo - first), n_out) + dst.stride * ramp
+            h_owner = win.owner // self.k if plan.tensors[h].joint and not dst.joint \
+                else win.owner
+            h_owner = torch.repeat_interleave(h_owner, n_out)
+            column = torch.repeat_interleave(win.offset - first, n_out) + ramp
+            residual[column] = self._lookup(h, h_owner, pos)
         win.columns = out_len
-        return ConvLayout(gather, residual, stride, int(n_out.sum()), out_len)
+        return ConvLayout(gather, residual, stride, int(n_out.sum()), out_len, rows)

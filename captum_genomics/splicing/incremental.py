@@ -372,6 +372,9 @@ class IncrementalSpliceAI:
         self.device = weight.device
         self._core: tuple[int, int] | None = None
         self._caches: list[list[torch.Tensor]] = []
+        # convolution inputs are gathered into one growing buffer (large fresh allocations
+        # cost page faults on every layer)
+        self._scratch: torch.Tensor | None = None
         if sites is not None:
             s = np.asarray(sites, dtype=np.int64).reshape(-1)
             self._ensure_core(int(s.min()), int(s.max()))
@@ -416,6 +419,14 @@ class IncrementalSpliceAI:
         self._ensure_core(int(images_lo.min()), int(images_hi.max()))
         return Layout(self.plan, g, *self._core)
 
+    def _gathered(self, src: torch.Tensor, gather: torch.Tensor) -> torch.Tensor:
+        """A reused (channels, len(gather)) buffer for the inputs of one convolution."""
+        need = src.shape[0] * gather.numel()
+        if self._scratch is None or self._scratch.numel() < need \
+                or self._scratch.dtype != src.dtype:
+            self._scratch = src.new_empty(need)
+        return self._scratch[:need].view(src.shape[0], gather.numel())
+
     def _member_logits(self, weights: _Weights, cache: list[torch.Tensor], lay: Layout):
         plan = self.plan
         zero = cache[0].new_zeros(cache[0].shape[0], 1)
@@ -432,14 +443,15 @@ class IncrementalSpliceAI:
                 part = F.linear(src.index_select(1, lay.readout[conv.src]).T, w, b)
                 skip = part if skip is None else skip + part
             if cl.gather.numel():
-                x = src.index_select(1, cl.gather)[None]
+                x = torch.index_select(src, 1, cl.gather, out=self._gathered(src, cl.gather))
+                x = x.view(x.shape[0], cl.rows, -1).transpose(0, 1).contiguous()
                 if conv.second:
                     out = F.conv1d(x, *weights.conv2[u], stride=cl.stride, dilation=conv.dilation)
                 else:
-                    x = weights.act(u, x)
+                    x = torch.addcmul(weights.shift[u], x, weights.scale[u], out=x).relu_()
                     out = F.conv1d(x, *weights.conv1[u], stride=cl.stride, dilation=conv.dilation)
                     out = out.relu_()
-                out = out[0]
+                out = out.transpose(0, 1).reshape(out.shape[1], -1)
             else:
                 out = zero[:, :0]
             if conv.second:

@@ -101,20 +101,24 @@ class _Cluster:
 
 
 def _geometry(rows: list) -> EditGeometry:
-    """EditGeometry of rows ``(sites, span)`` sharing one number of sites."""
+    """EditGeometry of rows ``(sites, span)``, each row's sites padded with its last one."""
     n = len(rows)
     width = 1 + max((span[0] + span[1].size for _, span in rows if span is not None), default=0)
     codes = torch.full((n, width), CODE_N, dtype=torch.uint8)
     starts = torch.full((n, 1), FAR, dtype=torch.long)
     ends, deltas = starts.clone(), torch.zeros((n, 1), dtype=torch.long)
     valid = torch.zeros((n, 1), dtype=torch.bool)
-    for r, (_, span) in enumerate(rows):
+    count = max(sites.size for sites, _ in rows)
+    sites = np.empty((n, count), dtype=np.int64)
+    for r, (row_sites, span) in enumerate(rows):
+        sites[r, :row_sites.size] = row_sites
+        sites[r, row_sites.size:] = row_sites[-1]
         if span is not None:
             at, alt, delta = span
             codes[r, at:at + alt.size] = torch.from_numpy(alt)
             starts[r, 0], ends[r, 0], deltas[r, 0], valid[r, 0] = at, at + alt.size, delta, True
-    sites = torch.from_numpy(np.stack([s for s, _ in rows]).astype(np.int64))
-    return EditGeometry(codes, sites, starts, ends, deltas, valid, torch.zeros(n, dtype=torch.long))
+    return EditGeometry(codes, torch.from_numpy(sites), starts, ends, deltas, valid,
+                        torch.zeros(n, dtype=torch.long))
 
 
 def predict_incremental(model, inputs: Sequence[ModelInput], code_table: np.ndarray,
@@ -156,20 +160,18 @@ def predict_incremental(model, inputs: Sequence[ModelInput], code_table: np.ndar
     for cluster_refs in clusters:
         cluster = _Cluster(inputs, cluster_refs, code_of, context)
         engine = IncrementalSpliceAI(model, cluster.reference, dense=True)
-        by_count = defaultdict(list)  # rows of one number of sites go together
+        rows = []  # rows of different site counts go together, padded (see _geometry)
         for ref in cluster_refs:
             for i in members[ref]:
                 item = inputs[i]
-                row = cluster.row(item, None if i == ref else inputs[ref], code_of)
-                by_count[row[0].size].append((i, row))
-        for group in by_count.values():
-            rows = max(batch_size, MIN_ROWS)
-            for begin in range(0, len(group), rows):
-                chunk = group[begin:begin + rows]
-                probs = engine.probabilities(_geometry([row for _, row in chunk]))
-                probs = probs.float().cpu().numpy()
-                for (i, _), p in zip(chunk, probs):
-                    outputs[i] = p
+                rows.append((i, cluster.row(item, None if i == ref else inputs[ref], code_of)))
+        step = max(batch_size, MIN_ROWS)
+        for begin in range(0, len(rows), step):
+            chunk = rows[begin:begin + step]
+            probs = engine.probabilities(_geometry([row for _, row in chunk]))
+            probs = probs.float().cpu().numpy()
+            for (i, (sites, _)), p in zip(chunk, probs):
+                outputs[i] = p[:sites.size]
     return outputs
 
 
