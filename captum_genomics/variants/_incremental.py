@@ -13,13 +13,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from captum_genomics.dna.alphabet import CODE_N
-from captum_genomics.splicing._incremental_plan import FAR, spliceai_members
-from captum_genomics.splicing.incremental import EditGeometry, IncrementalSpliceAI
+
+if TYPE_CHECKING:
+    from captum_genomics.splicing.incremental import EditGeometry
+
+# The splicing engine is imported where it is used: importing captum_genomics (and with it
+# this module, through captum_genomics.variants) must not load captum_genomics.splicing.
 
 #: Fewest rows per incremental call (small calls are dominated by fixed costs).
 MIN_ROWS = 64
@@ -102,6 +107,9 @@ class _Cluster:
 
 def _geometry(rows: list) -> EditGeometry:
     """EditGeometry of rows ``(sites, span)``, each row's sites padded with its last one."""
+    from captum_genomics.splicing._incremental_plan import FAR
+    from captum_genomics.splicing.incremental import EditGeometry
+
     n = len(rows)
     width = 1 + max((span[0] + span[1].size for _, span in rows if span is not None), default=0)
     codes = torch.full((n, width), CODE_N, dtype=torch.uint8)
@@ -141,6 +149,8 @@ def predict_incremental(model, inputs: Sequence[ModelInput], code_table: np.ndar
     list of numpy.ndarray
         ``(len(text) - context, 3)`` float32 per input, in genome orientation.
     """
+    from captum_genomics.splicing.incremental import IncrementalSpliceAI
+
     code_of = _code_table(code_table)
     context = spliceai_context(model)
     refs = sorted((i for i, item in enumerate(inputs) if item.ref_input is None),
@@ -177,6 +187,8 @@ def predict_incremental(model, inputs: Sequence[ModelInput], code_table: np.ndar
 
 def spliceai_context(model) -> int:
     """Context of a captum_genomics SpliceAI (ensemble); TypeError for other models."""
+    from captum_genomics.splicing._incremental_plan import spliceai_members
+
     return int(spliceai_members(model)[0].context)
 
 
