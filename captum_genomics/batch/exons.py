@@ -31,10 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from captum_genomics._atomic import atomic_open
 from captum_genomics.batch.methods import REGION_COLUMNS
 from captum_genomics.batch.plan import RegionTask, region_seed
-from captum_genomics.batch.worker import REGION_FOLDER, BatchWorker
+from captum_genomics.batch.worker import REGION_FOLDER, BatchWorker, save_region_arrays
 from captum_genomics.cli import gggp
 from captum_genomics.cli._common import UsageError, check_device, file_stem
 from captum_genomics.dna.alphabet import codes_to_one_hot, text_to_codes
@@ -162,12 +161,8 @@ class ExonWorker(BatchWorker):
         read = built.region
         folder = self.output_dir / REGION_FOLDER
         arrays = folder / f"{task.region_id}.npz"
-        with atomic_open(arrays, "wb") as handle:
-            np.savez_compressed(
-                handle, chrom=np.array([read.chrom]), start=np.array([read.start]),
-                end=np.array([read.end]), strand=np.array([read.strand]),
-                name=np.array([task.region.name]), flank=np.array(built.pad), one_hot_0=x,
-                gggp_0=attributions)
+        save_region_arrays(arrays, read, task.region.name, built.pad, one_hot_0=x,
+                           gggp_0=attributions)
         per_base = attributions.sum(axis=0)[built.pad:built.pad + len(read)]
         bedgraph = folder / f"{task.region_id}.gggp.bedgraph"
         write_bedgraph(bedgraph, [RegionTrack(read.chrom, read.start, read.end, read.strand,

@@ -27,9 +27,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from captum_genomics._atomic import atomic_open
 from captum_genomics.batch.plan import RegionTask
-from captum_genomics.batch.worker import REGION_FOLDER, BatchWorker, RegionWorker
+from captum_genomics.batch.worker import (
+    REGION_FOLDER,
+    BatchWorker,
+    RegionWorker,
+    save_region_arrays,
+)
 from captum_genomics.cli import ig
 from captum_genomics.dna.codec import one_hot, to_ncl
 from captum_genomics.export import RegionTrack, write_bedgraph
@@ -122,12 +126,8 @@ class _ScoreWorker(RegionWorker):
         x = to_ncl(x, self.args.layout)[0].cpu().numpy()
         folder = self.output_dir / REGION_FOLDER
         arrays = folder / f"{task.region_id}.npz"
-        with atomic_open(arrays, "wb") as handle:
-            np.savez_compressed(
-                handle, chrom=np.array([region.chrom]), start=np.array([region.start]),
-                end=np.array([region.end]), strand=np.array([region.strand]),
-                name=np.array([region.name]), flank=np.array(plan.flank), one_hot_0=x,
-                **{f"{key}_0": values})
+        save_region_arrays(arrays, region, region.name, plan.flank, one_hot_0=x,
+                           **{f"{key}_0": values})
         flank = plan.flank
         per_base = track.per_base(values, x)[flank:flank + len(region)]
         bedgraph = folder / f"{task.region_id}.{key}.bedgraph"

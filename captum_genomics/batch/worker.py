@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from captum_genomics._atomic import atomic_open
 from captum_genomics.batch.manifest import file_sha256
 from captum_genomics.batch.plan import RegionTask, region_key
 from captum_genomics.cli import ig
@@ -20,6 +22,17 @@ from captum_genomics.export import write_bedgraph
 
 #: Folder of the per-region outputs inside ``--output-dir``.
 REGION_FOLDER = "regions"
+
+
+def save_region_arrays(path: Path, region, name: str, flank: int, **arrays: np.ndarray) -> None:
+    """Write a region's ``.npz`` atomically: its coordinates (``chrom``, ``start``, ``end``,
+    ``strand`` of ``region``, the bases read), ``name``, ``flank`` (bases of context before
+    the region in the arrays) and ``arrays`` (e.g. ``one_hot_0``, ``ism_0``)."""
+    with atomic_open(path, "wb") as handle:
+        np.savez_compressed(
+            handle, chrom=np.array([region.chrom]), start=np.array([region.start]),
+            end=np.array([region.end]), strand=np.array([region.strand]),
+            name=np.array([name]), flank=np.array(flank), **arrays)
 
 
 class BatchWorker:

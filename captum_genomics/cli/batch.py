@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 
-from captum_genomics.attr.baselines import BASELINE_NAMES
 from captum_genomics.cli._common import non_negative_int, positive_int, run_command
+from captum_genomics.cli.ig import add_input_and_path_arguments
 from captum_genomics.export import OVERLAP_POLICIES
 
 #: One-line summary shown by ``captum-genomics --help``.
@@ -54,18 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "scores of --vcf (default ig)")
     model.add_argument("--site", type=positive_int,
                        help="SpliceAI: 1-based genome position of the site inside every region")
-    model.add_argument("--layout", choices=("NCL", "NLC"), default="NCL",
-                       help="input layout of the model: (N, 4, L) or (N, L, 4)")
-    model.add_argument("--n-policy", choices=("zeros", "uniform"), default="zeros",
-                       help="one-hot column of N: all zeros (SpliceAI) or 0.25 (deepG)")
-    ig = parser.add_argument_group("integrated gradients")
-    ig.add_argument("--baseline", action="append", choices=BASELINE_NAMES,
-                    help="reference; repeatable, one track per baseline (default: uniform)")
-    ig.add_argument("--n-shuffles", type=positive_int, default=20,
-                    help="shuffled references per region for --baseline shuffle")
-    ig.add_argument("--steps", type=positive_int, default=50, help="path points")
-    ig.add_argument("--completeness-tol", type=float,
-                    help="refine the path until |sum(attr) - (F(x) - F(b))| is at most this")
+    ig = add_input_and_path_arguments(parser, model)
     ig.add_argument("--seed", type=non_negative_int, default=0,
                     help="run seed; each region's seed derives from it and the region")
     gggp = parser.add_argument_group("GGGP (--method gggp)")

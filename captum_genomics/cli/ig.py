@@ -70,6 +70,25 @@ _REGION_STRAND = re.compile(r"^(?P<region>.+?)(?::(?P<strand>[+-]))?$")
 _FACTORY = re.compile(r"^(?P<module>[A-Za-z_][\w.]*):(?P<function>[A-Za-z_]\w*)$")
 
 
+def add_input_and_path_arguments(parser: argparse.ArgumentParser, model):
+    """Add ``--layout``, ``--n-policy`` to ``model`` and the IG group (baselines, steps) that
+    ``ig`` and ``batch`` share; returns that group."""
+    model.add_argument("--layout", choices=("NCL", "NLC"), default="NCL",
+                       help="input layout of the model: (N, 4, L) or (N, L, 4)")
+    model.add_argument("--n-policy", choices=("zeros", "uniform"), default="zeros",
+                       help="one-hot column of N: all zeros (SpliceAI) or 0.25 (deepG)")
+    ig = parser.add_argument_group("integrated gradients")
+    ig.add_argument("--baseline", action="append", choices=BASELINE_NAMES,
+                    help="reference; repeatable, one track per baseline (default: uniform)")
+    ig.add_argument("--n-shuffles", type=positive_int, default=20,
+                    help="shuffled references per region for --baseline shuffle")
+    ig.add_argument("--steps", type=positive_int, default=50,
+                    help="path points (most, with a tolerance)")
+    ig.add_argument("--completeness-tol", type=float,
+                    help="refine the path until |sum(attr) - (F(x) - F(b))| is at most this")
+    return ig
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``captum-genomics ig`` to its subparser."""
     where = parser.add_argument_group("regions (one of)")
@@ -91,19 +110,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--site", type=positive_int,
                        help="SpliceAI: 1-based genome position of the site inside every region "
                             "(default: the score summed over the region)")
-    model.add_argument("--layout", choices=("NCL", "NLC"), default="NCL",
-                       help="input layout of the model: (N, 4, L) or (N, L, 4)")
-    model.add_argument("--n-policy", choices=("zeros", "uniform"), default="zeros",
-                       help="one-hot column of N: all zeros (SpliceAI) or 0.25 (deepG)")
-    ig = parser.add_argument_group("integrated gradients")
-    ig.add_argument("--baseline", action="append", choices=BASELINE_NAMES,
-                    help="reference; repeatable, one track per baseline (default: uniform)")
-    ig.add_argument("--n-shuffles", type=positive_int, default=20,
-                    help="shuffled references per region for --baseline shuffle")
-    ig.add_argument("--steps", type=positive_int, default=50,
-                    help="path points (most, with a tolerance)")
-    ig.add_argument("--completeness-tol", type=float,
-                    help="refine the path until |sum(attr) - (F(x) - F(b))| is at most this")
+    ig = add_input_and_path_arguments(parser, model)
     ig.add_argument("--seed", type=non_negative_int, default=0,
                     help="seed of the shuffled references")
     ig.add_argument("--batch-size", type=positive_int, default=64,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,18 +12,10 @@ from captum_genomics.dna.fasta import _open_fasta
 from captum_genomics.example_data import example_fasta_path
 from captum_genomics.variants import ENGINES, delta_scores, read_gene_table, score_vcf
 from captum_genomics.variants._incremental import predict_incremental
-from captum_genomics.variants.delta import _ONE_HOT, _plan, _predict
+from captum_genomics.variants.delta import _ONE_HOT, _plan, _predict, _Record
 from tests.support import needs_spliceai, random_spliceai
 
 FIXTURES = Path("tests/fixtures/spliceai")
-
-
-@dataclass(frozen=True)
-class _Record:
-    chrom: str
-    pos: int
-    ref: str
-    alts: tuple
 
 
 @pytest.fixture(scope="module")
