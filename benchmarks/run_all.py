@@ -152,6 +152,36 @@ def _ig_spliceai() -> list[Comparison]:
     return out
 
 
+def _ism() -> list[Comparison]:
+    row = _load("ism").main(["--window", "10", "--naive", "4"])
+    return [Comparison("ism", "exact ISM mutants/s, TUBB8 acceptor",
+                       f"incremental {row['ours_mutants_s']:.2f}",
+                       f"naive {row['naive_mutants_s']:.2f}",
+                       row["ours_mutants_s"] / row["naive_mutants_s"])]
+
+
+def _variants() -> list[Comparison]:
+    row = _load("variants").main(["--variants", "20", "--ism-window", "10"])
+    out = [Comparison("variants", "SpliceAI VCF records/s (identical strings)",
+                      f"incremental {row['incremental_variants_s']:.2f}",
+                      f"our plain {row['plain_variants_s']:.2f}",
+                      row["incremental_variants_s"] / row["plain_variants_s"])]
+    if "upstream_variants_s" in row:
+        out.append(Comparison("variants", "SpliceAI VCF records/s",
+                              f"incremental {row['incremental_variants_s']:.2f}",
+                              f"SpliceAI 1.3.1 {row['upstream_variants_s']:.2f}",
+                              row["incremental_variants_s"] / row["upstream_variants_s"]))
+    return out
+
+
+def _batch() -> list[Comparison]:
+    rows = _load("batch").main(["--regions", "12"])
+    return [Comparison("batch", f"IG regions/min, {r['engine']} x{r['workers']}",
+                       f"{r['regions_per_minute']:.1f}",
+                       f"local x1 {rows[0]['regions_per_minute']:.1f}", r["ratio"])
+            for r in rows[1:]]
+
+
 BENCHMARKS: dict[str, Callable[[], list[Comparison]]] = {
     "ig": _ig,
     "ig_spliceai": _ig_spliceai,
@@ -160,6 +190,9 @@ BENCHMARKS: dict[str, Callable[[], list[Comparison]]] = {
     "incremental": _incremental,
     "gggp": _gggp,
     "methods": _methods,
+    "ism": _ism,
+    "variants": _variants,
+    "batch": _batch,
 }
 
 
