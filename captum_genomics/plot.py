@@ -228,8 +228,9 @@ def plot_track(
         it, and the track is a new Axes: use the one returned.
     start : int, default 0
         Coordinate of ``values[0]`` (see the module notes).
-    intervals : sequence of Interval or (start, end, name), optional
-        Features in the axis coordinates, ``start`` and ``end`` inclusive (the convention of
+    intervals : sequence of Interval or tuple, optional
+        ``Interval`` objects or ``(start, end, name)`` tuples: features in the axis
+        coordinates, ``start`` and ``end`` inclusive (the convention of
         :class:`~captum_genomics.dna.annotations.Interval`, so that intervals read by
         ``read_bed`` / ``read_gff3`` line up with ``start`` = the genome position of the first
         base). Features whose type (``Interval.feature``) or name starts with "intron" are

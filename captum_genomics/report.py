@@ -91,8 +91,9 @@ def save_figures(
     ----------
     directory : str or os.PathLike
         Folder of the PNG files (created when missing).
-    figures : sequence of (name, caption, matplotlib Figure or Axes)
-        ``name`` is the file's stem; each figure is closed once written.
+    figures : sequence of tuple
+        ``(name, caption, figure)`` with a matplotlib Figure or Axes; ``name`` is the file's
+        stem; each figure is closed once written.
     dpi : int, default 110
         Resolution of the PNG files.
 
