@@ -28,7 +28,7 @@ from torch.utils.checkpoint import checkpoint_sequential
 from tqdm.auto import tqdm
 
 from captum_genomics._validate import check_int_pair, check_positive_number
-from captum_genomics.attr._targets import select_targets
+from captum_genomics.attr._targets import forward_args_tuple, select_targets
 from captum_genomics.dna.codec import from_ncl
 
 #: Quadratures of ``method`` without ``completeness_tol`` (Captum's).
@@ -198,12 +198,7 @@ class PathEngine:
         self.n_examples = n_examples
         self.targets = targets
         self.progress = progress
-        if additional_forward_args is None:
-            self.args: tuple = ()
-        elif isinstance(additional_forward_args, tuple):
-            self.args = additional_forward_args
-        else:
-            self.args = (additional_forward_args,)
+        self.args = forward_args_tuple(additional_forward_args)
 
     def _run(self, batch_ncl: torch.Tensor, examples: torch.Tensor) -> torch.Tensor:
         args = tuple(

@@ -1,5 +1,5 @@
-"""Captum's ``inputs`` and ``target`` arguments, read the same way by every explainer of this
-package."""
+"""Captum's ``inputs``, ``target`` and ``additional_forward_args`` arguments, read the same
+way by every explainer of this package."""
 
 from __future__ import annotations
 
@@ -40,6 +40,16 @@ def single_input(inputs: Any, explainer: str) -> tuple[Any, bool]:
             "other model inputs through additional_forward_args"
         )
     return inputs[0], True
+
+
+def forward_args_tuple(additional_forward_args: Any) -> tuple:
+    """Captum-style ``additional_forward_args`` as a tuple: ``()`` for None, a tuple as given,
+    anything else as a one-element tuple."""
+    if additional_forward_args is None:
+        return ()
+    if isinstance(additional_forward_args, tuple):
+        return additional_forward_args
+    return (additional_forward_args,)
 
 
 def per_example_targets(target: Any, n: int, device: torch.device | str = "cpu"

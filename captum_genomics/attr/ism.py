@@ -25,7 +25,12 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from captum_genomics._validate import check_choice, check_eval_mode, check_int, check_layout
-from captum_genomics.attr._targets import per_example_targets, select_targets, single_input
+from captum_genomics.attr._targets import (
+    forward_args_tuple,
+    per_example_targets,
+    select_targets,
+    single_input,
+)
 from captum_genomics.dna.alphabet import CODE_N, CODE_UNKNOWN, one_hot_to_codes
 from captum_genomics.dna.codec import check_one_hot, from_ncl
 
@@ -343,12 +348,7 @@ class _PlainRunner:
         self.x = x
         self.layout = layout
         self.targets = per_example_targets(target, x.shape[0], x.device)
-        if additional_forward_args is None:
-            self.args: tuple = ()
-        elif isinstance(additional_forward_args, tuple):
-            self.args = additional_forward_args
-        else:
-            self.args = (additional_forward_args,)
+        self.args = forward_args_tuple(additional_forward_args)
 
     def _score(self, n: int, batch: torch.Tensor) -> torch.Tensor:
         m = batch.shape[0]
