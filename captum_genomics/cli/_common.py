@@ -98,7 +98,11 @@ def check_output_dir(path: str | os.PathLike, force: bool = False,
         kind = "is not a directory" if not ancestor.is_dir() else "is not writable"
         raise UsageError(f"cannot create --output-dir {path}: {ancestor} {kind}; choose a "
                          "path under a directory you can write to")
-    folder.mkdir(parents=True)
+    try:
+        folder.mkdir(parents=True)
+    except OSError as error:  # e.g. a pseudo file system that refuses new folders
+        raise UsageError(f"cannot create --output-dir {path}: {error.strerror or error}; "
+                         "choose a path under a directory you can write to") from None
     return folder
 
 

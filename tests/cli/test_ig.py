@@ -5,6 +5,7 @@ model specifications; SpliceAI at a site."""
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -200,6 +201,19 @@ def test_a_bad_output_dir_fails_before_any_work(tmp_path, bed, factory, capsys):
     err = capsys.readouterr().err
     assert "already holds old.txt" in err and "--force" in err
     assert not factory.exists()  # the model was never built
+
+
+def test_an_output_dir_that_cannot_be_created_is_a_usage_error(tmp_path, bed, monkeypatch,
+                                                                capsys):
+    def refuse(self, *args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(Path, "mkdir", refuse)  # as /proc refuses new folders, even to root
+    argv = ["ig", "--fasta", FASTA, "--regions", bed, "--model", "ig_test_factory:build",
+            "--target", "1", "--quiet", "--output-dir", str(tmp_path / "new" / "out")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "cannot create --output-dir" in err and "No such file or directory" in err
 
 
 def test_argument_errors_are_one_line_messages(tmp_path, bed, capsys):
