@@ -15,6 +15,7 @@ import torch
 
 from captum_genomics._validate import check_int, check_layout
 from captum_genomics.aggregate import locus_scores
+from captum_genomics.attr._targets import per_example_targets, select_targets
 from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
 from captum_genomics.dna.codec import check_one_hot, from_ncl
 from captum_genomics.dna.shuffle import dinucleotide_shuffle
@@ -57,20 +58,6 @@ class BlackoutResult:
     def ranking(self, input_index: int = 0) -> np.ndarray:
         """Gene indices by decreasing ``|change|`` of one input, shape (K,)."""
         return np.argsort(-np.abs(self.change[input_index]), kind="stable")
-
-
-def _selected(output: torch.Tensor, target) -> torch.Tensor:
-    """One score per example from a model output (B,), (B, 1) or (B, C) with ``target``."""
-    if target is None:
-        if output.ndim == 2 and output.shape[1] == 1:
-            return output[:, 0]
-        if output.ndim != 1:
-            raise ValueError(
-                f"the model returns shape {tuple(output.shape)}; pass target= to choose the "
-                "output to follow (e.g. target=1 for the positive class logit)"
-            )
-        return output
-    return output[:, target]
 
 
 def _reference(kind, segment: torch.Tensor, seed) -> torch.Tensor:
@@ -117,8 +104,9 @@ def blackout(
         What replaces a gene: every column 0.25; a dinucleotide shuffle of the gene itself
         (:func:`~captum_genomics.dna.shuffle.dinucleotide_shuffle`, seeded by ``seed``);
         all-zero (N) columns; or a constant.
-    target : int, optional
-        Output column followed when the model returns (B, C).
+    target : int, tuple, list or torch.Tensor, optional
+        The output followed, as Captum reads ``target`` (one for all inputs, or one per
+        input); None when the model returns one score per example.
     genes : collection of str, optional
         Names of the genes to black out; default every interval.
     seed : int, default 0
@@ -162,12 +150,15 @@ def blackout(
         items = [iv for iv in items if iv.name in wanted]
     lo, stop = interval_positions(items, start, length)
 
-    def score(batch: torch.Tensor) -> torch.Tensor:
+    rows = per_example_targets(target, n)
+
+    def score(batch: torch.Tensor, examples: list[int]) -> torch.Tensor:
         with torch.no_grad():
             out = forward_func(from_ncl(batch, layout))
-        return _selected(out, target).detach().to("cpu", torch.float64)
+        index = None if rows is None else rows[examples].to(out.device)
+        return select_targets(out, index).detach().to("cpu", torch.float64)
 
-    original = score(x).numpy()
+    original = score(x, list(range(n))).numpy()
     prediction = np.empty((n, len(items)))
     copies = [(i, k) for i in range(n) for k in range(len(items))]
     blacked_all = [] if attribute else None
@@ -178,7 +169,7 @@ def blackout(
             segment = batch[row, :, lo[k]:stop[k]]
             if segment.shape[-1]:
                 batch[row, :, lo[k]:stop[k]] = _reference(baselines, segment, seed)
-        values = score(batch).numpy()
+        values = score(batch, [i for i, _ in chunk]).numpy()
         for row, (i, k) in enumerate(chunk):
             prediction[i, k] = values[row]
         if attribute:
@@ -191,7 +182,9 @@ def blackout(
         pieces = []
         for first in range(0, blacked.shape[0], internal_batch_size):
             chunk = from_ncl(blacked[first:first + internal_batch_size], layout)
-            attr = ig.attribute(chunk, baselines=attribution_baselines, target=target,
+            chunk_target = None if rows is None else [
+                tuple(rows[i].tolist()) for i, _ in copies[first:first + internal_batch_size]]
+            attr = ig.attribute(chunk, baselines=attribution_baselines, target=chunk_target,
                                 n_steps=n_steps, internal_batch_size=internal_batch_size)
             pieces.append(locus_scores(attr, layout=layout).detach())
         attributions = torch.cat(pieces).reshape(n, len(items), length)

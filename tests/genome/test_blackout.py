@@ -35,6 +35,19 @@ def test_batching_does_not_change_results_and_genes_subset(genome):
     np.testing.assert_allclose(chosen.change, one.change[:, [1, 3]])
 
 
+def test_per_example_targets_follow_each_input_s_output(genome):
+    x, genes, model = genome
+    x2 = torch.cat([x, x])
+    shared = blackout(model, x2, genes, 1001, target=1, internal_batch_size=3)
+    each = blackout(model, x2, genes, 1001, target=[0, 1], internal_batch_size=3,
+                    attribute=True, n_steps=4, genes=["g3", "g0"])
+    # output 0 is minus the motif count: the first input's changes flip sign
+    np.testing.assert_allclose(each.change[0], -shared.change[0, [0, 3]])
+    np.testing.assert_allclose(each.change[1], shared.change[1, [0, 3]])
+    np.testing.assert_allclose(each.attributions[0].sum(-1).numpy(),
+                               -each.attributions[1].sum(-1).numpy(), atol=1e-4)
+
+
 def test_reattribution_moves_off_the_blacked_out_gene(genome):
     x, genes, model = genome
     result = blackout(model, x, genes, 1001, target=1, genes=["g3", "g0"], attribute=True,
