@@ -12,10 +12,12 @@ Baselines and shuffles
     :func:`make_baselines`, :func:`dinucleotide_shuffle`, :func:`kmer_shuffle`.
 Aggregation and annotations
     :func:`locus_scores`, :func:`correct_gradients`, :func:`hypothetical_scores`,
-    :func:`rolling_mean`, :func:`interval_scores`, :func:`read_bed`, :func:`read_gff3`.
+    :func:`rolling_mean`, :func:`interval_scores`, :func:`genome_quantiles`,
+    :func:`read_bed`, :func:`read_gff3`.
 Genome-level explanations
     :func:`interval_feature_mask`, :func:`blackout`, :func:`gene_set_test`,
-    :func:`gene_set_tests`, :func:`coding_density` (more in :mod:`captum_genomics.genome`).
+    :func:`gene_set_tests`, :func:`coding_density`, :func:`presence_absence_forest` (more in
+    :mod:`captum_genomics.genome`).
 Evaluation
     :func:`motif_recovery`, :func:`avg_match_percent`, :func:`signal_to_noise`,
     :func:`cosine_similarity`, :func:`off_simplex_angle`, :func:`information_content`,
@@ -42,6 +44,10 @@ Variants
     :func:`haplotype_scores`, :func:`score_haplotypes` (several variants of one haplotype),
     :func:`explain_delta` (which bases make a variant matter), :class:`TrackWriter` (full
     delta tracks as TSV/JSON).
+Batch runs
+    :mod:`captum_genomics.batch` (``captum-genomics batch``: many regions, exons or VCF
+    chunks on local workers or Ray; it builds on the command line, so it is not imported
+    here).
 Models
     :mod:`captum_genomics.models` (SpliceAI with published weights, deepG-style CNNs).
 """
@@ -49,6 +55,7 @@ Models
 from captum_genomics.aggregate import (
     IntervalScores,
     correct_gradients,
+    genome_quantiles,
     hypothetical_scores,
     interval_scores,
     locus_scores,
@@ -87,6 +94,7 @@ from captum_genomics.genome import (
     gene_set_test,
     gene_set_tests,
     interval_feature_mask,
+    presence_absence_forest,
 )
 from captum_genomics.gggp.archive import archive_quality
 from captum_genomics.gggp.dataset import LocalDataset
@@ -213,4 +221,6 @@ __all__ = [
     "gene_set_test",
     "gene_set_tests",
     "interval_feature_mask",
+    "presence_absence_forest",
+    "genome_quantiles",
 ]
