@@ -42,8 +42,9 @@ Variants
     :func:`delta_scores`, :func:`score_vcf`, :func:`read_gene_table` (SpliceAI delta scores
     as upstream SpliceAI 1.3.1 writes them; VCF/BCF through the ``variants`` extra, ``pysam``);
     :func:`haplotype_scores`, :func:`score_haplotypes` (several variants of one haplotype),
-    :func:`explain_delta` (which bases make a variant matter), :class:`TrackWriter` (full
-    delta tracks as TSV/JSON).
+    :func:`explain_delta` (which bases make a variant matter), :func:`explain_deltas` and
+    :class:`DeltaAttributionWriter` (every delta score above a cut-off, to ``.npz`` files),
+    :class:`TrackWriter` and :class:`HaplotypeTrackWriter` (full delta tracks as TSV/JSON).
 Batch runs
     :mod:`captum_genomics.batch` (``captum-genomics batch``: many regions, exons or VCF
     chunks on local workers or Ray; it builds on the command line, so it is not imported
@@ -130,9 +131,12 @@ from captum_genomics.surrogates import (
 )
 from captum_genomics.synthetic import MOTIFS, PlantedMotifData, planted_motif_dataset
 from captum_genomics.variants import (
+    DeltaAttributionWriter,
+    HaplotypeTrackWriter,
     TrackWriter,
     delta_scores,
     explain_delta,
+    explain_deltas,
     haplotype_scores,
     read_gene_table,
     score_haplotypes,
@@ -209,9 +213,12 @@ __all__ = [
     "scan_motifs",
     "delta_scores",
     "explain_delta",
+    "explain_deltas",
+    "DeltaAttributionWriter",
     "haplotype_scores",
     "score_haplotypes",
     "TrackWriter",
+    "HaplotypeTrackWriter",
     "read_gene_table",
     "score_vcf",
     "BlackoutResult",

@@ -52,7 +52,8 @@ def _writable_directory(path: Path) -> bool:
 
 
 def check_output_dir(path: str | os.PathLike, force: bool = False,
-                     planned: Iterable[Path] | None = None) -> Path:
+                     planned: Iterable[Path] | None = None,
+                     option: str = "--output-dir") -> Path:
     """The output folder, checked writable and created if needed, before any work.
 
     Parameters
@@ -65,6 +66,8 @@ def check_output_dir(path: str | os.PathLike, force: bool = False,
     planned : iterable of Path, optional
         The files the run will write: only these may not exist already. Without it the
         folder must be empty.
+    option : str, default "--output-dir"
+        The option named in the messages.
 
     Returns
     -------
@@ -80,15 +83,15 @@ def check_output_dir(path: str | os.PathLike, force: bool = False,
     folder = Path(path).expanduser()
     if folder.exists():
         if not folder.is_dir():
-            raise UsageError(f"--output-dir {path} is a file, not a directory; give a "
+            raise UsageError(f"{option} {path} is a file, not a directory; give a "
                              "directory path (it is created when missing)")
         if not _writable_directory(folder):
-            raise UsageError(f"--output-dir {path} is not writable; choose a directory you "
+            raise UsageError(f"{option} {path} is not writable; choose a directory you "
                              "can write to")
         existing = ([p for p in planned if p.exists()] if planned is not None
                     else sorted(folder.iterdir()))
         if existing and not force:
-            raise UsageError(f"--output-dir {path} already holds {existing[0].name}; choose a "
+            raise UsageError(f"{option} {path} already holds {existing[0].name}; choose a "
                              "new directory or pass --force to replace the files there")
         return folder
     ancestor = folder.absolute().parent
@@ -96,12 +99,12 @@ def check_output_dir(path: str | os.PathLike, force: bool = False,
         ancestor = ancestor.parent
     if not _writable_directory(ancestor):
         kind = "is not a directory" if not ancestor.is_dir() else "is not writable"
-        raise UsageError(f"cannot create --output-dir {path}: {ancestor} {kind}; choose a "
+        raise UsageError(f"cannot create {option} {path}: {ancestor} {kind}; choose a "
                          "path under a directory you can write to")
     try:
         folder.mkdir(parents=True)
     except OSError as error:  # e.g. a pseudo file system that refuses new folders
-        raise UsageError(f"cannot create --output-dir {path}: {error.strerror or error}; "
+        raise UsageError(f"cannot create {option} {path}: {error.strerror or error}; "
                          "choose a path under a directory you can write to") from None
     return folder
 

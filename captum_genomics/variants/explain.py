@@ -41,6 +41,7 @@ from captum_genomics.variants.haplotype import (
     _checked,
     _model_context,
     _scores,
+    _Window,
     _window,
 )
 
@@ -75,6 +76,8 @@ class DeltaAttribution:
         score's position.
     convergence_delta : float
         ``attributions.sum() - delta`` (the integration error).
+    variant : Variant or None
+        The explained variant.
     """
 
     attributions: torch.Tensor
@@ -88,29 +91,126 @@ class DeltaAttribution:
     alt_score: float
     delta: float
     convergence_delta: float
+    variant: Variant | None = None
 
 
-def _site_ig(model, text: str, strand: str, site: int, channel: int, dtype, device,
-             n_steps: int, method, internal_batch_size) -> tuple[torch.Tensor, float, float]:
-    """IG (1, 4, L) in genome orientation of one site's probability, the probability and the
-    probability of the uniform baseline."""
+@dataclass(frozen=True)
+class _Item:
+    """One delta score to explain: its windows, REF site and ALT site (None: deleted)."""
+
+    variant: Variant
+    gene: str
+    kind: str
+    offset: int
+    window: _Window
+    site: int
+    alt_site: int | None
+
+
+def _predicted(model, windows: list[_Window], batch_size: int, device,
+               context: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """REF output (M, 3) and raw ALT output (M_alt, 3) of each window, M = len(REF) - context."""
+    inputs = [(text, w.strand) for w in windows for text in (w.ref_text, w.alt_text)]
+    outputs = _predict(model, inputs, batch_size, device, context)
+    return [(outputs[2 * i].astype(np.float64), outputs[2 * i + 1]) for i in range(len(windows))]
+
+
+def _item(variant: Variant, gene: str, kind: str, offset: int, window: _Window,
+          y_alt: np.ndarray, distance: int, context: int) -> _Item:
+    site = context // 2 + distance + offset  # in the REF window
+    candidates = np.flatnonzero(window.alt_to_ref == site)
+    alt_site = None
+    if len(candidates):  # an inserted site: the ALT base with the largest output, as upstream
+        outputs = y_alt[candidates - context // 2, DELTA_KINDS[kind][0]]
+        alt_site = int(candidates[np.argmax(outputs)])
+    return _Item(variant, gene, kind, int(offset), window, site, alt_site)
+
+
+def _sites_ig(model, texts: list[str], strands: list[str], sites: list[int],
+              channels: list[int], n_steps: int, method, internal_batch_size,
+              device) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    """IG (N, 4, L) in genome orientation of each equal-length window's site probability
+    (its own site, strand and channel), the probabilities and those of the uniform baseline."""
     from captum_genomics.attr.integrated_gradients import GenomicIntegratedGradients
     from captum_genomics.splicing.heads import score_splice_sites
 
-    x = torch.from_numpy(np.ascontiguousarray(_encode(text)))[None].to(device, dtype)
+    dtype = next(model.parameters()).dtype
+    x = torch.from_numpy(np.stack([_encode(text) for text in texts])).to(device, dtype)
     length = x.shape[-1]
+    flips = torch.tensor([strand == "-" for strand in strands], device=device)
+    model_sites = torch.tensor([[length - 1 - s if strand == "-" else s]
+                                for s, strand in zip(sites, strands)], device=device)
+    targets = torch.tensor([channel - 1 for channel in channels], device=device)
 
-    def site_probability(batch: torch.Tensor) -> torch.Tensor:
-        if strand == "-":
-            return score_splice_sites(model, batch.flip(1, 2), [length - 1 - site], channel)
-        return score_splice_sites(model, batch, [site], channel)
+    def site_probabilities(batch: torch.Tensor, at: torch.Tensor,
+                           flip: torch.Tensor) -> torch.Tensor:
+        batch = torch.where(flip[:, None, None], batch.flip(1, 2), batch)
+        return score_splice_sites(model, batch, at.expand(-1, 2), ("acceptor", "donor"))
 
     with torch.no_grad():
-        score, baseline = site_probability(torch.cat([x, torch.full_like(x, 0.25)]))[:, 0]
-    ig = GenomicIntegratedGradients(site_probability)
-    attributions = ig.attribute(x, baselines="uniform", target=0, n_steps=n_steps,
+        both = site_probabilities(torch.cat([x, torch.full_like(x, 0.25)]),
+                                  model_sites.repeat(2, 1), flips.repeat(2))
+        picked = both.gather(1, targets.repeat(2)[:, None])[:, 0].double().cpu().numpy()
+    ig = GenomicIntegratedGradients(site_probabilities)
+    attributions = ig.attribute(x, baselines="uniform", target=targets,
+                                additional_forward_args=(model_sites, flips), n_steps=n_steps,
                                 method=method, internal_batch_size=internal_batch_size)
-    return attributions.detach(), float(score), float(baseline)
+    return attributions.detach(), picked[:len(texts)], picked[len(texts):]
+
+
+def _attribute(model, items: list[_Item], n_steps: int, method, internal_batch_size,
+               windows_per_call: int, device) -> list[DeltaAttribution]:
+    """The attributions of ``items``, their IG runs batched over equal-length windows."""
+    jobs = [(number, True, item.window.ref_text, item.site) for number, item in enumerate(items)]
+    jobs += [(number, False, item.window.alt_text, item.alt_site)
+             for number, item in enumerate(items) if item.alt_site is not None]
+    by_length: dict[int, list] = {}
+    for job in jobs:
+        by_length.setdefault(len(job[2]), []).append(job)
+    done = {}
+    for group in by_length.values():
+        for start in range(0, len(group), windows_per_call):
+            chunk = group[start:start + windows_per_call]
+            chosen = [items[number] for number, *_ in chunk]
+            attributions, scores, baselines = _sites_ig(
+                model, [text for _, _, text, _ in chunk], [i.window.strand for i in chosen],
+                [site for *_, site in chunk], [DELTA_KINDS[i.kind][0] for i in chosen],
+                n_steps, method, internal_batch_size, device)
+            for row, (number, is_ref, _, _) in enumerate(chunk):
+                done[number, is_ref] = (attributions[row:row + 1], float(scores[row]),
+                                        float(baselines[row]))
+    return [_combine(item, done[number, True], done.get((number, False)))
+            for number, item in enumerate(items)]
+
+
+def _combine(item: _Item, ref: tuple, alt: tuple | None) -> DeltaAttribution:
+    """One item's attribution from its REF and ALT IG (module notes)."""
+    ref_attr, ref_score, baseline = ref
+    sign = DELTA_KINDS[item.kind][1]
+    window = item.window
+    alt_attr = torch.zeros_like(ref_attr)
+    alt_score = 0.0
+    if alt is not None:
+        raw, alt_score, _ = alt
+        alt_attr.index_add_(2, torch.from_numpy(window.alt_to_ref).to(raw.device), raw)
+    else:  # a deleted site: its ALT output is upstream's 0, -baseline from the deleted bases
+        half = item.site - item.offset
+        length = len(item.variant.ref)
+        deleted = np.setdiff1d(np.arange(half, half + length), window.alt_to_ref)
+        columns = torch.from_numpy(_encode(window.ref_text[half:half + length]))
+        columns = columns[:, deleted - half].to(alt_attr.device, alt_attr.dtype)
+        columns[:, columns.sum(0) == 0] = 0.25  # N: all four channels
+        alt_attr[0, :, deleted] = -baseline * columns / columns.sum()
+    attributions = sign * (alt_attr - ref_attr)
+    delta = sign * (alt_score - ref_score)
+    return DeltaAttribution(attributions, ref_attr, alt_attr, window.first, item.gene,
+                            item.kind, item.offset, ref_score, alt_score, delta,
+                            float(attributions.sum()) - delta, item.variant)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in DELTA_KINDS:
+        raise ValueError(f"kind must be one of {sorted(DELTA_KINDS)}, got {kind!r}")
 
 
 def explain_delta(model, fasta, variant: Variant, annotation: GeneTable, kind: str,
@@ -152,9 +252,7 @@ def explain_delta(model, fasta, variant: Variant, annotation: GeneTable, kind: s
     """
     from captum_genomics.dna.fasta import _open_fasta
 
-    if kind not in DELTA_KINDS:
-        raise ValueError(f"kind must be one of {sorted(DELTA_KINDS)}, got {kind!r}")
-    channel, sign = DELTA_KINDS[kind]
+    _check_kind(kind)
     context = _model_context(model)
     device = _device_of(model, device)
     (variant,) = _checked([variant])
@@ -163,43 +261,20 @@ def explain_delta(model, fasta, variant: Variant, annotation: GeneTable, kind: s
     if not names or (gene is not None and gene not in names):
         raise ValueError(f"{variant} lies in no gene{'' if gene is None else ' ' + gene} "
                          f"(overlapping: {', '.join(names) or 'none'})")
-    index = genes[names.index(gene) if gene is not None else 0]
+    chosen = names.index(gene) if gene is not None else 0
     handle, owned = _open_fasta(fasta)
     try:
-        window = _window(handle, [variant], index, annotation, distance, context)
+        window = _window(handle, [variant], genes[chosen], annotation, distance, context)
     finally:
         if owned:
             handle.close()
-    y_ref, y_alt = _predict(model, [(window.ref_text, window.strand),
-                                    (window.alt_text, window.strand)], 2, device, context)
+    ((y_ref, y_alt),) = _predicted(model, [window], 2, device, context)
     if offset is None:
         _, positions = _scores(y_ref, _aligned(y_alt, window, context), distance,
                                window.boundary, False)
         offset = positions[list(DELTA_KINDS).index(kind)]
     elif not -distance <= offset <= distance:
         raise ValueError(f"offset must lie in -{distance}..{distance}, got {offset}")
-    half = context // 2 + distance
-    site = half + offset  # in the REF window
-    dtype = next(model.parameters()).dtype
-    ig_args = (channel, dtype, device, n_steps, method, internal_batch_size)
-    ref_attr, ref_score, baseline = _site_ig(model, window.ref_text, window.strand, site,
-                                             *ig_args)
-    alt_attr = torch.zeros_like(ref_attr)
-    alt_score = 0.0
-    candidates = np.flatnonzero(window.alt_to_ref == site)
-    if len(candidates):  # an inserted site: the ALT base with the largest output, as upstream
-        alt_site = int(candidates[np.argmax(y_alt[candidates - context // 2, channel])])
-        raw, alt_score, _ = _site_ig(model, window.alt_text, window.strand, alt_site, *ig_args)
-        mapping = torch.from_numpy(window.alt_to_ref).to(device)
-        alt_attr.index_add_(2, mapping, raw)
-    else:  # a deleted site: its ALT output is upstream's 0, -baseline from the deleted bases
-        deleted = np.setdiff1d(np.arange(half, half + len(variant.ref)), window.alt_to_ref)
-        columns = torch.from_numpy(_encode(window.ref_text[half:half + len(variant.ref)]))
-        columns = columns[:, deleted - half].to(device, alt_attr.dtype)
-        columns[:, columns.sum(0) == 0] = 0.25  # N: all four channels
-        alt_attr[0, :, deleted] = -baseline * columns / columns.sum()
-    attributions = sign * (alt_attr - ref_attr)
-    delta = sign * (alt_score - ref_score)
-    return DeltaAttribution(attributions, ref_attr, alt_attr, window.first,
-                            names[list(genes).index(index)], kind, int(offset), ref_score,
-                            alt_score, delta, float(attributions.sum()) - delta)
+    item = _item(variant, names[chosen], kind, offset, window, y_alt, distance, context)
+    (result,) = _attribute(model, [item], n_steps, method, internal_batch_size, 1, device)
+    return result
