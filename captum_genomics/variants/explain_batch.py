@@ -129,7 +129,7 @@ def explain_deltas(model, fasta, variants: Iterable[Variant], annotation: GeneTa
                                   _window(handle, [variant], gene, annotation, distance,
                                           context)))
             except ValueError as problem:
-                LOGGER.warning("Not explaining %s: %s", variant, problem)
+                LOGGER.warning("Not explaining: %s", problem)
             if len(plans) >= batch_size:
                 items += _selected(model, plans, kinds, min_score, distance, batch_size,
                                    device, context)

@@ -49,11 +49,11 @@ _POSITIONS = ("DP_AG", "DP_AL", "DP_DG", "DP_DL")
 
 
 def _columns(tracks: np.ndarray, first_offset: int) -> tuple[np.ndarray, ...]:
-    """Offsets and the acceptor/donor REF and ALT tracks, each shape (M,), of tracks
-    (2, M, 3) whose row 0 lies at ``first_offset``."""
+    """Offsets and the :data:`TRACK_COLUMNS` value tracks (acceptor/donor REF, ALT, and
+    ALT - REF), each shape (M,), of tracks (2, M, 3) whose row 0 lies at ``first_offset``."""
     ref, alt = np.asarray(tracks, dtype=np.float64)
-    return np.arange(first_offset, first_offset + len(ref)), ref[:, 1], alt[:, 1], ref[:, 2], \
-        alt[:, 2]
+    return (np.arange(first_offset, first_offset + len(ref)), ref[:, 1], alt[:, 1], ref[:, 2],
+            alt[:, 2], alt[:, 1] - ref[:, 1], alt[:, 2] - ref[:, 2])
 
 
 def _score_columns(score: DeltaScore) -> tuple[np.ndarray, ...]:
@@ -69,9 +69,9 @@ def _haplotype_columns(score: HaplotypeScore) -> tuple[np.ndarray, ...]:
 
 
 def _values(columns: tuple[np.ndarray, ...]) -> list[tuple]:
-    """Per row: offset, the four tracks and the acceptor and donor ALT - REF."""
-    return [(int(o), a_r, a_a, d_r, d_a, a_a - a_r, d_a - d_r) for o, a_r, a_a, d_r, d_a
-            in zip(*columns)]
+    """Per row: the offset and the six value tracks."""
+    offsets, *tracks = columns
+    return [(int(o), *values) for o, *values in zip(offsets, *tracks)]
 
 
 def _arrays(columns: tuple[np.ndarray, ...]) -> dict:

@@ -10,7 +10,16 @@ import pytest
 
 from captum_genomics.cli import main
 from captum_genomics.example_data import example_fasta_path
-from captum_genomics.variants import TRACK_COLUMNS, TrackWriter, score_vcf
+from captum_genomics.variants import (
+    HAPLOTYPE_TRACK_COLUMNS,
+    TRACK_COLUMNS,
+    HaplotypeTrackWriter,
+    TrackWriter,
+    Variant,
+    haplotype_scores,
+    read_gene_table,
+    score_vcf,
+)
 from tests.support import needs_spliceai, random_spliceai
 
 pysam = pytest.importorskip("pysam")
@@ -106,12 +115,56 @@ def test_writer_leaves_nothing_on_error(tmp_path):
         TrackWriter(tsv=tmp_path / "t.tsv").add(None, [])
 
 
-def test_cli_rejects_tracks_with_haplotypes(tmp_path, capsys):
-    argv = ["spliceai", "-I", "tests/fixtures/spliceai/variants.vcf", "-O",
-            str(tmp_path / "o.tsv"), "-R", str(example_fasta_path()), "-A", GENES,
-            "--haplotypes", "S1", "--tracks-tsv", str(tmp_path / "t.tsv")]
-    assert main(argv) == 2
-    assert "--tracks-tsv applies to VCF scoring" in capsys.readouterr().err
+def _read_tsv(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def test_haplotype_track_of_one_variant_equals_its_vcf_track(scored, tmp_path):
+    folder, _, seen = scored
+    vcf_rows = _read_tsv(folder / "t.tsv")
+    model = random_spliceai(10000)  # the scored fixture's model (same seed)
+    table = read_gene_table(GENES)
+    haplotypes = [h for _, chrom, pos, ref, scores in seen for alt in dict.fromkeys(
+                  s.allele for s in scores)
+                  for h in haplotype_scores(model, example_fasta_path(),
+                                            [Variant(chrom, pos, ref, alt)], table, distance=4)]
+    assert len(haplotypes) == 6
+    with HaplotypeTrackWriter(tsv=tmp_path / "h.tsv", json=tmp_path / "h.json") as writer:
+        writer.add(haplotypes)
+    assert writer.n_entries == 6
+    rows = _read_tsv(tmp_path / "h.tsv")
+    assert tuple(rows[0]) == HAPLOTYPE_TRACK_COLUMNS
+    assert len(rows) == len(vcf_rows) == 6 * 9
+    for row, vcf_row in zip(rows, vcf_rows):
+        assert (row["chrom"], row["pos"], row["gene"], row["offset"]) == (
+            vcf_row["chrom"], vcf_row["pos"], vcf_row["gene"], vcf_row["offset"])
+        assert row["variants"] == f"{vcf_row['chrom']}:{vcf_row['variant_pos']}:" \
+                                  f"{vcf_row['ref']}>{vcf_row['alt']}"
+        assert (row["sample"], row["haplotype"]) == ("None", "None")
+        for column in TRACK_COLUMNS[7:]:
+            assert float(row[column]) == pytest.approx(float(vcf_row[column]), abs=1e-6)
+    entries = json.loads((tmp_path / "h.json").read_text())
+    vcf_entries = json.loads((folder / "t.json").read_text())
+    for entry, vcf_entry, haplotype in zip(entries, vcf_entries, haplotypes):
+        assert (entry["chrom"], entry["pos"], entry["gene"], entry["offsets"]) == (
+            vcf_entry["chrom"], vcf_entry["pos"], vcf_entry["gene"], vcf_entry["offsets"])
+        assert entry["variants"] == [str(v) for v in haplotype.variants]
+        assert entry["info"] == haplotype.info
+        for name in ("acceptor_ref", "acceptor_alt", "donor_ref", "donor_alt", "donor_delta"):
+            np.testing.assert_allclose(entry[name], vcf_entry[name], atol=1e-6)
+        assert entry["scores"] == pytest.approx(vcf_entry["scores"], abs=1e-6)
+        assert entry["positions"] == vcf_entry["positions"]
+
+
+def test_haplotype_writer_errors(tmp_path):
+    with pytest.raises(ValueError, match="HaplotypeTrackWriter needs a tsv or a json"):
+        HaplotypeTrackWriter()
+    with pytest.raises(RuntimeError, match="context manager"):
+        HaplotypeTrackWriter(json=tmp_path / "h.json").add([])
+    with pytest.raises(RuntimeError, match="boom"), HaplotypeTrackWriter(tsv=tmp_path / "h"):
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
 
 
 @needs_spliceai
@@ -135,3 +188,21 @@ def test_cli_tracks_and_haplotypes(tmp_path):
     # haplotype 1 holds snv, ins and del (symbolic and * skipped): FAKE_PLUS and TUBB8
     assert [(r["haplotype"], r["gene"]) for r in rows] == [("1", "FAKE_PLUS"), ("1", "TUBB8")]
     assert rows[1]["variants"] == "chr10:94555:C>A;chr10:94665:C>CAG;10:94850:GAA>G"
+    # with the track flags: every position from 94555 - 2 to 94850 + 2, per gene
+    assert main(["spliceai", "-I", str(source), "-O", str(tmp_path / "hap2.tsv"), *common,
+                 "--haplotypes", "S1", "--tracks-tsv", str(tmp_path / "ht.tsv"),
+                 "--tracks-json", str(tmp_path / "ht.json")]) == 0
+    assert (tmp_path / "hap2.tsv").read_text() == (tmp_path / "hap.tsv").read_text()
+    track_rows = _read_tsv(tmp_path / "ht.tsv")
+    span = 94850 - 94555 + 2 * 2 + 1
+    assert len(track_rows) == 2 * span
+    assert [int(r["pos"]) for r in track_rows[:span]] == list(range(94553, 94853))
+    assert {(r["sample"], r["haplotype"], r["variants"]) for r in track_rows} == {
+        ("S1", "1", rows[1]["variants"])}
+    entries = json.loads((tmp_path / "ht.json").read_text())
+    assert [(e["gene"], e["haplotype"], len(e["offsets"])) for e in entries] == [
+        ("FAKE_PLUS", 1, span), ("TUBB8", 1, span)]
+    for entry, row in zip(entries, rows):
+        assert [entry["scores"][k] for k in ("DS_AG", "DS_AL", "DS_DG", "DS_DL")] == \
+            pytest.approx([float(row[k]) for k in ("DS_AG", "DS_AL", "DS_DG", "DS_DL")],
+                          abs=0.0051)
