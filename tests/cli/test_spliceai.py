@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+
+import numpy as np
 import pytest
 
 from captum_genomics.cli import main
 from captum_genomics.example_data import example_fasta_path
-from captum_genomics.variants import SPLICEAI_HEADER
+from captum_genomics.variants import SPLICEAI_HEADER, read_delta_attribution
 from tests.support import needs_spliceai
 
 VCF = "tests/fixtures/spliceai/variants.vcf"
@@ -94,3 +97,57 @@ def test_engines_write_the_same_file(tmp_path):
         outputs.append(out.read_text())
     assert outputs[0] == outputs[1]
     assert outputs[0].count("TUBB8|") > 10
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--explain-kinds", "AG"], "--explain-kinds needs --explain-dir"),
+    (["--explain-steps", "4"], "--explain-steps needs --explain-dir"),
+    (["--explain-dir", "{tmp}/ex", "--haplotypes", "S1"], "does not combine with --haplotypes"),
+    (["--explain-dir", "{tmp}/ex", "--explain-min-score", "1.5"], "not a delta score"),
+    (["--explain-dir", "{tmp}/full"], "--explain-dir {tmp}/full is not empty"),
+    (["--explain-dir", "{tmp}/full/a.txt"], "--explain-dir {tmp}/full/a.txt is a file"),
+])
+def test_explain_argument_errors_before_any_work(tmp_path, capsys, extra, message):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "a.txt").write_text("x")
+    argv = _args(tmp_path, *(e.format(tmp=tmp_path) for e in extra))
+    assert main(argv) == 2
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err
+    assert not (tmp_path / "out.vcf").exists()
+    assert not (tmp_path / "ex").exists()
+
+
+@pytest.mark.parametrize("argv", [["--explain-kinds", "XX"], ["--explain-steps", "0"],
+                                  ["--explain-min-score", "high"]])
+def test_argparse_rejects_bad_explain_values(tmp_path, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(_args(tmp_path, "--explain-dir", str(tmp_path / "ex"), *argv))
+    assert exit_info.value.code == 2
+
+
+@needs_spliceai
+def test_explain_dir_holds_complete_attributions(tmp_path):
+    """TUBB8's donor at 95122 broken by 95121 C>A (member 1): its DL is explained, its DG and
+    every kind of FAKE_PLUS (all below 0.2) are not."""
+    source = tmp_path / "in.vcf"
+    source.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr10,length=110000>\n"
+                      "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                      "chr10\t95121\tb\tC\tA\t.\t.\t.\n")
+    argv = _args(tmp_path, "-D", "5", "--members", "1", "--quiet", "--explain-dir",
+                 str(tmp_path / "ex"), "--explain-kinds", "DL", "DG", "--explain-steps", "32")
+    argv[argv.index("-I") + 1] = str(source)
+    assert main(argv) == 0
+    assert "TUBB8|0.00|0.00|0.00|0.83|" in (tmp_path / "out.vcf").read_text()
+    assert sorted(p.name for p in (tmp_path / "ex").iterdir()) == ["00001.npz", "summary.tsv"]
+    with open(tmp_path / "ex" / "summary.tsv", newline="") as handle:
+        (row,) = list(csv.DictReader(handle, delimiter="\t"))
+    assert (row["pos"], row["alt"], row["gene"], row["kind"], row["offset"]) == (
+        "95121", "A", "TUBB8", "DL", "1")
+    result = read_delta_attribution(tmp_path / "ex" / row["file"])
+    assert result.delta == pytest.approx(float(row["delta"])) and result.delta > 0.5
+    assert result.attributions.shape == (1, 4, 10000 + 11)
+    total = float(result.attributions.sum())
+    assert total == pytest.approx(result.delta + result.convergence_delta, abs=1e-9)
+    # the tolerance of explain_delta's real-weights test
+    assert total == pytest.approx(result.delta, abs=0.02 + 0.05 * abs(result.delta))
+    assert np.isfinite(float(row["top_base_attribution"]))
