@@ -24,6 +24,9 @@ variant goes to REF base ``min(k, len(REF) - 1)``), a deleted base gets only its
 attribution; sums, and so completeness, are kept. A site on a deleted base has no ALT output
 (upstream counts it 0), hence no ALT gradient: its ALT term is ``-F(baseline)``, shared by the
 deleted REF bases (they took the site away), which keeps ``sum = delta`` there too.
+
+:func:`~captum_genomics.variants.explain_deltas` runs this for every delta score above a
+cut-off, batching the IG calls (:mod:`captum_genomics.variants.explain_batch`).
 """
 
 from __future__ import annotations
