@@ -87,6 +87,59 @@ def iad(bins: np.ndarray, counts: np.ndarray, target_size: int | None = None) ->
 FITNESS_FUNCTIONS: dict[str, FitnessFunction] = {"binfiller": binfiller, "iad": iad}
 
 
+def open_bins(
+    fitness: FitnessFunction, counts: np.ndarray, target_size: int
+) -> np.ndarray:
+    """Which bins would still admit an individual: those where one more scores fitness > 0.
+
+    Parameters
+    ----------
+    fitness : callable
+        A fitness function ``f(bins, counts, target_size) -> (n,)``.
+    counts : numpy.ndarray
+        ``(B,)`` archive counts.
+    target_size : int
+        Archive target size.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(B,)`` bool.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    return np.asarray(fitness(np.arange(counts.size), counts, target_size), float) > 0
+
+
+def frontier_distance(bins: np.ndarray, admitting: np.ndarray) -> np.ndarray:
+    """Distance, in bins, from each individual's bin to the nearest bin that still admits.
+
+    0 inside an admitting bin (and for everyone when no bin admits); ``B`` for a score
+    outside the range.  Selection uses it to walk a stalled population toward the parts of
+    the score range the archive lacks (:class:`~.settings.SearchSettings` ``frontier``).
+
+    Parameters
+    ----------
+    bins : numpy.ndarray
+        ``(n,)`` bins of the individuals, -1 outside the range.
+    admitting : numpy.ndarray
+        ``(B,)`` bool, from :func:`open_bins`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` int64 distances.
+    """
+    bins = np.asarray(bins, dtype=np.int64)
+    targets = np.flatnonzero(admitting)
+    if targets.size == 0:
+        return np.zeros(bins.shape, np.int64)
+    at = np.searchsorted(targets, bins)
+    left = targets[np.clip(at - 1, 0, None)]
+    right = targets[np.clip(at, None, targets.size - 1)]
+    distance = np.minimum(np.abs(bins - left), np.abs(right - bins))
+    return np.where(bins >= 0, distance, np.asarray(admitting).size)
+
+
 def get_fitness(fitness: str | FitnessFunction) -> FitnessFunction:
     """The fitness function of that name, or the callable itself.
 

@@ -277,11 +277,28 @@ def parsimony_rank(
     if step > 0:  # cells of width ``step`` counted down from the best
         fitness = -np.floor((fitness.max() - fitness) / step)
     edited = np.where(population.valid, np.maximum(population.ref_len, population.alt_len), 0)
-    keys = np.stack([-fitness, population.n_units, edited.sum(axis=1)]).astype(float)
-    order = np.lexsort(keys[::-1])
-    ordered = keys[:, order]
+    return dense_rank(-fitness, population.n_units, edited.sum(axis=1))
+
+
+def dense_rank(*keys: np.ndarray) -> np.ndarray:
+    """Dense rank (0 = smallest) of items ordered by ``keys[0]``, ties broken by the next keys;
+    equal key tuples share a rank.
+
+    Parameters
+    ----------
+    *keys : numpy.ndarray
+        ``(P,)`` sort keys, most significant first.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(P,)`` int64 ranks.
+    """
+    stacked = np.stack([np.asarray(k, dtype=float) for k in keys])
+    order = np.lexsort(stacked[::-1])
+    ordered = stacked[:, order]
     changed = np.concatenate([[False], (np.diff(ordered, axis=1) != 0).any(axis=0)])
-    rank = np.empty(fitness.size, np.int64)
+    rank = np.empty(stacked.shape[1], np.int64)
     rank[order] = np.cumsum(changed)
     return rank
 

@@ -25,11 +25,12 @@ from tqdm.auto import tqdm
 
 from .._deprecation import renamed_arguments
 from .archive import Archive, Binning
-from .fitness import get_fitness
+from .fitness import frontier_distance, get_fitness, open_bins
 from .grammar import Grammar, SearchSpace
 from .locality import locality_statistics
 from .operators import (
     crossover,
+    dense_rank,
     mutate,
     parsimony_rank,
     positional_crossover,
@@ -319,13 +320,15 @@ def next_generation(
     fitness: np.ndarray,
     settings: SearchSettings,
     rng: np.random.Generator,
+    frontier: np.ndarray | None = None,
 ) -> Population:
     """Breed the next generation.
 
     ``"gggp"``: a weighted parallel of elitism (fittest copied), novelty (fresh random) and
     tournament selection -> crossover -> mutation, then repair.  ``"random"``: all fresh.
     With ``settings.parsimony="lexicographic"`` selection ranks fitness ties by fewer units,
-    then fewer bases edited (:func:`~.operators.parsimony_rank`).
+    then fewer bases edited (:func:`~.operators.parsimony_rank`).  Given ``frontier``,
+    selection ranks by it first (nearer the bins that still admit is better), then as above.
 
     Parameters
     ----------
@@ -339,6 +342,9 @@ def next_generation(
         Operator settings.
     rng : numpy.random.Generator
         Source of randomness.
+    frontier : numpy.ndarray, optional
+        ``(n,)`` distance in bins from each individual's score to the nearest bin that still
+        admits (:func:`~.fitness.frontier_distance`).
 
     Returns
     -------
@@ -354,6 +360,8 @@ def next_generation(
     merit = np.asarray(fitness, dtype=float)
     if settings.parsimony == "lexicographic":
         merit = -parsimony_rank(merit, population, settings.tie_tolerance).astype(float)
+    if frontier is not None:  # nearer the admitting bins first, then merit
+        merit = -dense_rank(frontier, -merit).astype(float)
     elite = population.take(np.argsort(-merit, kind="stable")[: min(n_elite, len(population))])
     novel = random_population(space, n_novel + n_elite - len(elite), rng)
     first = tournament_select(merit, n_op, settings.tournament_size, rng)
@@ -529,7 +537,12 @@ def search(
             stop = "error"
             break
         if _stop_reason(settings, evaluator, archive, generation, deadline, idle) is None:
-            population = next_generation(space, population, fitness, settings, rng)
+            frontier = None
+            stalled = added.sum() < settings.stall_fraction * len(population)
+            if settings.frontier == "always" or (settings.frontier == "stalled" and stalled):
+                admitting = open_bins(fitness_fn, archive.counts, settings.archive_size)
+                frontier = frontier_distance(bins, admitting)
+            population = next_generation(space, population, fitness, settings, rng, frontier)
     if failure is None and settings.prune == "end":
         failure = _prune(
             archive, evaluator, settings, "end", pruning, settings.prune_max_evaluations, None

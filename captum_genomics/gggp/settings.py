@@ -47,6 +47,17 @@ class SearchSettings:
         already ties by bin, 0.1 trades quality for locality by budget (two seeds): at
         1,500 evaluations 0.61 to 0.58 quality, 7.4 to 4.6 edits; at 5,000 0.81 to 0.89
         quality, 8.5 to 5.6 edits (it reached the upper half of the score range in both seeds).
+    frontier : {"stalled", "always", "never"}
+        Frontier selection: rank first by the distance, in bins, from an individual's score
+        to the nearest bin that still admits (:func:`~.fitness.frontier_distance`), then by
+        fitness (and parsimony).  Once the bins around the input's score are full, every
+        individual there scores the same fitness (BinFiller's -1, IAD's loss of entropy): the
+        plain method drifts among ties and may never reach the far side of the score range;
+        the frontier walks the population toward it.  ``"stalled"`` (default): only in the
+        generations after one that archived fewer than ``stall_fraction`` of its individuals;
+        ``"always"``: every generation; ``"never"``: the reference's selection on fitness.
+    stall_fraction : float
+        Share of a generation archived below which ``frontier="stalled"`` steps in (0.05).
     crossover_operator : {"positional", "one_point"}
         ``"positional"`` (default, size-neutral on average): the child takes the first
         parent's units left of a cut position drawn among both parents' unit positions and
@@ -118,6 +129,8 @@ class SearchSettings:
     admission: str = "fitness"
     parsimony: str = "lexicographic"
     parsimony_tolerance: float | None = None
+    frontier: str = "stalled"
+    stall_fraction: float = 0.05
     crossover_operator: str = "positional"
     population_size: int = 500
     operators_weight: float = 0.8
@@ -154,6 +167,7 @@ class SearchSettings:
         for name, allowed in (
             ("admission", ("fitness", "all")),
             ("parsimony", ("lexicographic", "none")),
+            ("frontier", ("stalled", "always", "never")),
             ("crossover_operator", ("positional", "one_point")),
             ("prune", ("none", "end")),
         ):
@@ -187,7 +201,9 @@ class SearchSettings:
             raise ValueError(
                 f"operators/elitism/novelty weights must be >= 0 with a positive sum, got {weights}"
             )
-        for name in ("crossover_probability", "mutation_probability", "locality_weight"):
+        for name in (
+            "crossover_probability", "mutation_probability", "locality_weight", "stall_fraction"
+        ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
         if not self.sigma > 0:

@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import entropy
 
-from captum_genomics.gggp.fitness import binfiller, get_fitness, iad
+from captum_genomics.gggp.fitness import (
+    binfiller,
+    frontier_distance,
+    get_fitness,
+    iad,
+    open_bins,
+)
 
 
 def test_binfiller_hand_computed():
@@ -80,3 +86,35 @@ def test_get_fitness():
     assert get_fitness(len) is len
     with pytest.raises(ValueError, match="unknown fitness"):
         get_fitness("novelty")
+
+
+def test_open_bins_binfiller_and_iad():
+    counts = np.array([10, 0, 3, 12])  # BinFiller T = 10: bins below 10 admit
+    np.testing.assert_array_equal(open_bins(binfiller, counts, 40), [False, True, True, False])
+    uniform = np.array([5, 5, 5, 0])  # IAD: only the empty bin raises the entropy
+    np.testing.assert_array_equal(open_bins(iad, uniform, 40), [False, False, False, True])
+
+
+def test_frontier_distance_hand_computed():
+    admitting = np.array([False, True, False, False, False, True, False])
+    bins = np.array([0, 1, 2, 3, 4, 6, -1])
+    np.testing.assert_array_equal(frontier_distance(bins, admitting), [1, 0, 1, 2, 1, 1, 7])
+    nothing_admits = np.zeros(7, bool)
+    np.testing.assert_array_equal(frontier_distance(bins, nothing_admits), np.zeros(7))
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=30), st.data())
+@settings(max_examples=60, deadline=None)
+def test_frontier_distance_is_the_nearest_admitting_bin(admitting, data):
+    admitting = np.array(admitting)
+    n = admitting.size
+    bins = np.array(data.draw(st.lists(st.integers(-1, n - 1), min_size=1, max_size=20)))
+    got = frontier_distance(bins, admitting)
+    targets = np.flatnonzero(admitting)
+    for b, d in zip(bins, got):
+        if targets.size == 0:
+            assert d == 0
+        elif b < 0:
+            assert d == n
+        else:
+            assert d == np.abs(targets - b).min()

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from captum_genomics.gggp.grammar import Grammar, UnitDraw, UnitKind, decode_sequence
 from captum_genomics.gggp.operators import (
     crossover,
+    dense_rank,
     locality_mutation,
     mutate,
     parsimony_rank,
@@ -323,6 +324,15 @@ def test_parsimony_rank_breaks_fitness_ties_by_units_then_bases():
     rng = np.random.default_rng(0)
     winners = tournament_select(-rank.astype(float), 200, 5, rng)
     assert np.mean(winners == 2) > np.mean(winners == 0)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), min_size=1, max_size=25))
+@settings(max_examples=60, deadline=None)
+def test_dense_rank_is_the_index_among_sorted_distinct_keys(pairs):
+    first, second = (np.array(k) for k in zip(*pairs))
+    distinct = sorted(set(pairs))
+    expected = [distinct.index(p) for p in pairs]
+    np.testing.assert_array_equal(dense_rank(first, second), expected)
 
 
 def test_parsimony_tolerance_turns_near_ties_into_ties():

@@ -186,6 +186,10 @@ def test_bad_scorers_and_settings(reference):
         SearchSettings()
     with pytest.raises(ValueError, match="strategy"):
         SearchSettings(strategy="greedy", max_generations=1)
+    with pytest.raises(ValueError, match="frontier"):
+        SearchSettings(frontier=True, max_generations=1)
+    with pytest.raises(ValueError, match="stall_fraction"):
+        SearchSettings(stall_fraction=1.5, max_generations=1)
     with pytest.raises(ValueError, match="settings="):
         search(reference, lambda b: np.zeros(len(b)))
 
@@ -296,7 +300,8 @@ def test_every_later_admission_has_positive_fitness(reference, make_scorer, stra
 
 
 def test_parsimony_keeps_the_archive_closer_to_the_input(reference, make_scorer):
-    def mean_distance(**kw):
+    def mean_distance(**kw):  # parsimony alone: the frontier trades locality for coverage
+        kw.setdefault("frontier", "never")
         return np.mean(
             [
                 run(reference, make_scorer(), seed=s, max_evaluations=1000, **kw).locality[
@@ -318,3 +323,43 @@ def test_log_and_provenance_record_locality(reference, make_scorer):
     assert units[-1] == pytest.approx(result.locality["mean_units"])
     assert result.provenance()["locality"]["mean_edit_distance"] > 0
     assert result.provenance()["prune_evaluations"] == 0
+
+
+@pytest.mark.parametrize("frontier", [None, np.arange(6, 0, -1)])
+def test_frontier_selection_breeds_from_the_individuals_nearest_the_open_bins(
+    reference, frontier
+):
+    from captum_genomics.gggp.population import parse_phenotypes
+    from captum_genomics.gggp.search import next_generation
+
+    def snvs(k):  # k SNVs, each to the base after the reference's
+        return "|".join(f"SNV[{p},{'ACGT'[(reference[p] + 1) % 4]}]" for p in range(150, 150 + k))
+
+    population = parse_phenotypes([snvs(k) for k in range(1, 7)], GRAMMAR)
+    settings = SearchSettings(
+        population_size=40,
+        operators_weight=1.0,
+        novelty_weight=0.0,
+        tournament_size=200,  # every individual enters every tournament
+        crossover_probability=0.0,
+        mutation_probability=0.0,
+        max_generations=1,
+    )
+    children = next_generation(
+        GRAMMAR.bind(reference), population, np.full(6, -1.0), settings,
+        np.random.default_rng(0), frontier,
+    )
+    # all fitness ties (-1: closed bins): parsimony picks the one-SNV individual, the frontier
+    # the six-SNV one, nearest the admitting bins (distance 1)
+    assert set(children.n_units.tolist()) == ({1} if frontier is None else {6})
+
+
+def test_frontier_setting_changes_the_search_only_once_bins_close(reference, make_scorer):
+    def scores(frontier, archive_size):
+        return run(reference, make_scorer(), frontier=frontier, max_evaluations=600,
+                   archive_size=archive_size).archive.scores
+
+    # BinFiller bins hold archive_size / 40: 1,000 never close within 600 evaluations, 5 do
+    np.testing.assert_array_equal(scores("always", 40_000), scores("never", 40_000))
+    closing = scores("always", 200), scores("never", 200)
+    assert closing[0].size != closing[1].size or not np.array_equal(*closing)
