@@ -13,21 +13,8 @@ from captum_genomics.variants import (
     Variant,
     explain_delta,
     haplotype_scores,
-    read_gene_table,
 )
-from tests.support import needs_spliceai, random_spliceai
-
-GENES = "tests/fixtures/spliceai/genes.tsv"
-
-
-@pytest.fixture(scope="module")
-def table():
-    return read_gene_table(GENES)
-
-
-@pytest.fixture(scope="module")
-def model():
-    return random_spliceai(80, seed=1)
+from tests.support import needs_spliceai
 
 
 @pytest.mark.parametrize(("pos", "alt", "kind"), [(94555, "A", "AG"), (94665, "CAG", "DL"),
@@ -83,14 +70,14 @@ def test_errors(table, model):
 
 @needs_spliceai
 @pytest.mark.weights
-def test_real_weights_completeness():
+def test_real_weights_completeness(table):
     from captum_genomics.models import load_spliceai
 
     member = load_spliceai("spliceai", members=[1])
     fasta = example_fasta_path()
     assert read_region(fasta, ("chr10", 95121, 95121)).upper() == "C"
     variant = Variant("chr10", 95121, "C", "A")  # breaks TUBB8's donor at 95122
-    result = explain_delta(member, fasta, variant, read_gene_table(GENES), "DL", gene="TUBB8",
+    result = explain_delta(member, fasta, variant, table, "DL", gene="TUBB8",
                            distance=5, n_steps=16, method="riemann_trapezoid",
                            internal_batch_size=16)
     assert result.attributions.shape == (1, 4, 10000 + 11)

@@ -18,9 +18,7 @@ from captum_genomics.variants import (
     explain_delta,
     explain_deltas,
     read_delta_attribution,
-    read_gene_table,
 )
-from tests.support import random_spliceai
 
 GENES = "tests/fixtures/spliceai/genes.tsv"
 DISTANCE = 10
@@ -28,16 +26,6 @@ VARIANTS = [Variant("chr10", 94555, "C", "A"), Variant("chr10", 94665, "C", "CAG
             Variant("10", 94850, "GAA", "G"), Variant("chr10", 94660, "TG", "CA"),
             Variant("chr10", 94556, "G", "<DEL>"), Variant("chr10", 50000, "N", "A"),
             Variant("chr10", 94555, "G", "A")]
-
-
-@pytest.fixture(scope="module")
-def table():
-    return read_gene_table(GENES)
-
-
-@pytest.fixture(scope="module")
-def model():
-    return random_spliceai(80, seed=1)
 
 
 @pytest.fixture(scope="module")

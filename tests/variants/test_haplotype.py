@@ -12,13 +12,10 @@ from captum_genomics.variants import (
     Variant,
     delta_scores,
     haplotype_scores,
-    read_gene_table,
     read_haplotypes,
     score_haplotypes,
 )
 from tests.support import random_spliceai
-
-GENES = "tests/fixtures/spliceai/genes.tsv"
 
 
 class PairModel(torch.nn.Module):
@@ -33,11 +30,6 @@ class PairModel(torch.nn.Module):
     def forward(self, x):
         acceptor = x[:, 0, 1:-3] * x[:, 0, 3:-1]
         return torch.stack([1 - acceptor, acceptor, torch.zeros_like(acceptor)], dim=1)
-
-
-@pytest.fixture(scope="module")
-def table():
-    return read_gene_table(GENES)
 
 
 def _base(pos: int) -> str:
