@@ -264,8 +264,8 @@ plt.close(figure)
 # %% [markdown]
 # ## Two variants of one haplotype
 # Upstream scores each record alone. Two variants of one sample in one gene can combine
-# non-additively: here `donor_GT` breaks exon 1's donor and a second SNV, 22 nt into the
-# intron, creates a weak `GT` (a cryptic donor). Alone, the cryptic donor is barely used;
+# non-additively: here `donor_GT` breaks exon 1's donor and a second SNV, 23 nt into the
+# intron, creates a weak `GT` (a cryptic donor). Alone, the cryptic donor is little used;
 # with the real donor gone, SpliceAI moves to it. `haplotype_scores` applies the variants
 # together; its tracks give the cryptic donor's probability in each case.
 
