@@ -12,7 +12,8 @@
 # (CC BY-NC 4.0, never shipped with this package: `pip install --no-deps spliceai==1.3.1`).
 # `SMALL=1` in the environment uses one model of the five and few integration steps, so the
 # numbers differ a little from the ensemble's. Figures go to `TUTORIAL_OUTPUT` (default
-# `./tutorial_figures`; a temporary directory with `SMALL=1`).
+# `./tutorial_figures`; a temporary directory with `SMALL=1`), the VCFs, tracks and
+# attributions to its `07_variants` folder.
 
 # %%
 import json
@@ -51,7 +52,8 @@ N_STEPS, DISTANCE = (24 if SMALL else 50), 50
 OUTPUT = Path(os.environ.get("TUTORIAL_OUTPUT")
               or (tempfile.mkdtemp(prefix="tutorial_") if SMALL else "tutorial_figures"))
 OUTPUT.mkdir(parents=True, exist_ok=True)
-WORK = Path(tempfile.mkdtemp(prefix="variants_"))  # the VCFs, tracks and attributions
+WORK = OUTPUT / "07_variants"  # the VCFs, tracks and attributions
+WORK.mkdir(exist_ok=True)
 FASTA = str(example_fasta_path())
 started = time.perf_counter()
 
@@ -185,7 +187,7 @@ plt.close(figure)
 tick = time.perf_counter()
 variants = [Variant("10", pos, ref, alt) for _, pos, ref, alt in records]
 explained = WORK / "explained"
-explained.mkdir()
+explained.mkdir(exist_ok=True)
 with DeltaAttributionWriter(explained) as writer:
     for item in explain_deltas(model, FASTA, variants[:1] if SMALL else variants, genes,
                                min_score=0.2, distance=DISTANCE, n_steps=N_STEPS,
