@@ -539,7 +539,8 @@ def search(
         if _stop_reason(settings, evaluator, archive, generation, deadline, idle) is None:
             frontier = None
             stalled = added.sum() < settings.stall_fraction * len(population)
-            if settings.frontier == "always" or (settings.frontier == "stalled" and stalled):
+            mode = settings.frontier_mode
+            if mode == "always" or (mode == "stalled" and stalled):
                 admitting = open_bins(fitness_fn, archive.counts, settings.archive_size)
                 frontier = frontier_distance(bins, admitting)
             population = next_generation(space, population, fitness, settings, rng, frontier)

@@ -47,15 +47,21 @@ class SearchSettings:
         already ties by bin, 0.1 trades quality for locality by budget (two seeds): at
         1,500 evaluations 0.61 to 0.58 quality, 7.4 to 4.6 edits; at 5,000 0.81 to 0.89
         quality, 8.5 to 5.6 edits (it reached the upper half of the score range in both seeds).
-    frontier : {"stalled", "always", "never"}
+    frontier : {"stalled", "always", "never"} or None
         Frontier selection: rank first by the distance, in bins, from an individual's score
         to the nearest bin that still admits (:func:`~.fitness.frontier_distance`), then by
         fitness (and parsimony).  Once the bins around the input's score are full, every
-        individual there scores the same fitness (BinFiller's -1, IAD's loss of entropy): the
-        plain method drifts among ties and may never reach the far side of the score range;
-        the frontier walks the population toward it.  ``"stalled"`` (default): only in the
-        generations after one that archived fewer than ``stall_fraction`` of its individuals;
-        ``"always"``: every generation; ``"never"``: the reference's selection on fitness.
+        individual there scores the same fitness (BinFiller's -1): the plain method drifts
+        among ties and may never reach the far side of the score range; the frontier walks
+        the population toward it.  ``"stalled"``: only in the generations after one that
+        archived fewer than ``stall_fraction`` of its individuals; ``"always"``: every
+        generation; ``"never"``: the reference's selection on fitness.  ``None`` (default):
+        ``"stalled"`` for BinFiller, ``"never"`` otherwise.  On the TUBB8 exon (SpliceAI
+        ensemble, 5,000 evaluations) it lifted a stalled BinFiller run from quality 0.69 to
+        0.81 (coverage 0.53 to 0.85) at a mean edit distance of 9.4 instead of 7.9, and left
+        a run that did not stall as it was; with IAD, whose admissions fall below 5 % without
+        any stall, it cost quality (0.79 to 0.66), hence IAD's default.  At 1,500 evaluations
+        no bin fills, and it changes nothing.
     stall_fraction : float
         Share of a generation archived below which ``frontier="stalled"`` steps in (0.05).
     crossover_operator : {"positional", "one_point"}
@@ -129,7 +135,7 @@ class SearchSettings:
     admission: str = "fitness"
     parsimony: str = "lexicographic"
     parsimony_tolerance: float | None = None
-    frontier: str = "stalled"
+    frontier: str | None = None
     stall_fraction: float = 0.05
     crossover_operator: str = "positional"
     population_size: int = 500
@@ -167,7 +173,7 @@ class SearchSettings:
         for name, allowed in (
             ("admission", ("fitness", "all")),
             ("parsimony", ("lexicographic", "none")),
-            ("frontier", ("stalled", "always", "never")),
+            ("frontier", ("stalled", "always", "never", None)),
             ("crossover_operator", ("positional", "one_point")),
             ("prune", ("none", "end")),
         ):
@@ -232,7 +238,15 @@ class SearchSettings:
         fitness function)."""
         if self.parsimony_tolerance is not None:
             return float(self.parsimony_tolerance)
-        return 0.3 if isinstance(self.fitness, str) and self.fitness.lower() == "iad" else 0.0
+        return 0.3 if _named(self.fitness) == "iad" else 0.0
+
+    @property
+    def frontier_mode(self) -> str:
+        """The frontier selection in force (``frontier``, or its default for the fitness
+        function)."""
+        if self.frontier is not None:
+            return self.frontier
+        return "stalled" if _named(self.fitness) == "binfiller" else "never"
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready settings (a callable fitness is recorded by name)."""
@@ -242,3 +256,8 @@ class SearchSettings:
         out["score_range"] = list(self.score_range)
         out["prune_generations"] = list(self.prune_generations)
         return out
+
+
+def _named(fitness) -> str | None:
+    """The lower-case name of a named fitness function, ``None`` for a callable."""
+    return fitness.lower() if isinstance(fitness, str) else None

@@ -363,3 +363,13 @@ def test_frontier_setting_changes_the_search_only_once_bins_close(reference, mak
     np.testing.assert_array_equal(scores("always", 40_000), scores("never", 40_000))
     closing = scores("always", 200), scores("never", 200)
     assert closing[0].size != closing[1].size or not np.array_equal(*closing)
+
+
+@pytest.mark.parametrize(
+    "fitness, frontier, mode",
+    [("binfiller", None, "stalled"), ("IAD", None, "never"), ("iad", "always", "always"),
+     (lambda bins, counts, size: np.ones(len(bins)), None, "never")],
+)
+def test_frontier_default_depends_on_the_fitness(fitness, frontier, mode):
+    settings = SearchSettings(fitness=fitness, frontier=frontier, max_generations=1)
+    assert settings.frontier_mode == mode
