@@ -19,9 +19,11 @@ included):
 
 Archive quality (``captum_genomics.gggp.quality_components``): ``0.3 size + 0.3 uniformity
 + 0.2 diversity + 0.2 coverage`` over 40 score bins, target size 5,000.  Methods: GGGP with
-BinFiller fitness, GGGP with IAD fitness, and random sampling (same grammar, repair and
-scoring, every generation fresh).  Quality is given at 25 %, 50 % and 100 % of the budget
-(the last generation that ended within it), components at 100 %, means over seeds.  Every
+BinFiller fitness (defaults: frontier selection once the search stalls; also with a parsimony
+tolerance of 0.1, and without the frontier), GGGP with IAD fitness, and random sampling (same
+grammar, repair and scoring, every generation fresh).  Quality is given at 25 %, 50 % and
+100 % of the budget (the last generation that ended within it), components at 100 %, means
+over seeds.  Every
 method archives by the method's rule (``SearchSettings(admission="fitness")``: after
 generation 0 only individuals of positive fitness), the random baseline included.
 Locality: ``edit_distance`` is the mean exact Levenshtein distance of the archived sequences
@@ -85,6 +87,8 @@ METHODS = {
     "GGGP-BinFiller": {"strategy": "gggp", "fitness": "binfiller"},
     "GGGP-BinFiller(tol 0.1)": {"strategy": "gggp", "fitness": "binfiller",
                                 "parsimony_tolerance": 0.1},
+    "GGGP-BinFiller(no frontier)": {"strategy": "gggp", "fitness": "binfiller",
+                                    "frontier": "never"},
     "GGGP-IAD": {"strategy": "gggp", "fitness": "iad"},
     "random": {"strategy": "random"},
 }
