@@ -18,9 +18,11 @@ last residual units of SpliceAI-10k (dilation 25) feed a site only from position
 computed once per sequence for all sites ("joint" layers), the others per (sequence, site)
 ("site" layers).  The edited spans of a sequence form, at each layer, clusters of overlapping
 cones; every (sequence or site, cluster) whose cone meets the backward cone becomes one window.
-The windows of a whole batch are laid end to end and each layer is one strided, dilated
-``conv1d`` over them; the inputs are gathered by index from the previous layer's windows or from
-the reference cache (shifted by the indel offset of their side).
+The windows of a whole batch are laid end to end (or as rows of one width) and each layer is
+one strided, dilated convolution over them; the inputs are gathered by index from the previous
+layer's windows or from the reference cache (shifted by the indel offset of their side).
+Activations are position-major ``(positions, 32)`` matrices, read by the convolutions as
+channels-last batches without transposes.
 
 Examples
 --------
