@@ -176,6 +176,9 @@ class SpliceAI(nn.Module):
     BatchNorm uses eps 1e-3 as in Keras. Freshly built weights are random: load trained ones
     with :func:`captum_genomics.models.load_spliceai`. The model is meant for inference
     (``eval()``); in training mode BatchNorm statistics cover only the positions computed.
+    In eval mode without autograd (``torch.no_grad()``) and without forward hooks, the forward
+    runs on channels-last activations with each unit's second BatchNorm folded into its first
+    convolution: the same numbers up to float rounding (about 1e-7), faster on CPUs.
 
     Examples
     --------
@@ -244,7 +247,46 @@ class SpliceAI(nn.Module):
         x = check_one_hot_input(x, self.context, self.conv_in.weight)
         if x.shape[-1] == self.context + 1:
             return self._logits_single(x)
+        if not torch.is_grad_enabled() and not self.training and not self._hooked():
+            return self._logits_inference(x)
         return self._logits_all(x)
+
+    def _hooked(self) -> bool:
+        """Whether a forward hook could observe a submodule (then the modules must run)."""
+        if nn.modules.module._global_forward_hooks or \
+                nn.modules.module._global_forward_pre_hooks:
+            return True
+        return any(m._forward_hooks or m._forward_pre_hooks for m in self.modules())
+
+    def _logits_inference(self, x: torch.Tensor) -> torch.Tensor:
+        # _logits_all without autograd or hooks: channels-last (N, 32, 1, L) activations (faster
+        # oneDNN kernels) and each unit's second BatchNorm folded into its first convolution;
+        # equal to _logits_all up to float rounding.
+        def conv(h, layer, weight=None, bias=None, dilation=1):
+            weight = layer.weight if weight is None else weight
+            weight = weight[:, :, None].contiguous(memory_format=torch.channels_last)
+            return F.conv2d(h, weight, layer.bias if bias is None else bias,
+                            dilation=(1, dilation))
+
+        def affine(bn):
+            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+            return scale, bn.bias - bn.running_mean * scale
+
+        h = conv(x[:, :, None].contiguous(memory_format=torch.channels_last), self.conv_in)
+        skip = conv(h, self.skip_in)
+        for i, unit in enumerate(self.units):
+            s1, t1 = affine(unit.bn1)
+            s2, t2 = affine(unit.bn2)
+            a = torch.addcmul(t1[:, None, None], h, s1[:, None, None]).relu_()
+            y = conv(a, unit.conv1, unit.conv1.weight * s2[:, None, None],
+                     unit.conv1.bias * s2 + t2, unit.dilation).relu_()
+            h = conv(y, unit.conv2, dilation=unit.dilation).add_(
+                h[..., unit.trim : h.shape[-1] - unit.trim])
+            if (i + 1) % _UNITS_PER_SKIP == 0:
+                cut = (skip.shape[-1] - h.shape[-1]) // 2
+                skip = skip[..., cut : cut + h.shape[-1]]
+                skip = skip + conv(h, self.skips[i // _UNITS_PER_SKIP])
+        return conv(skip, self.conv_out)[:, :, 0].contiguous()
 
     def _logits_all(self, x: torch.Tensor) -> torch.Tensor:
         h = self.conv_in(x)

@@ -167,17 +167,17 @@ class Windows:
     owner: torch.Tensor  # (E,) sequence (joint) or sequence * k + site
     lo: torch.Tensor
     hi: torch.Tensor
-    offset: torch.Tensor  # column of step ``lo`` in the tensor's value matrix
+    offset: torch.Tensor  # row of step ``lo`` among the tensor's computed rows
     keys: torch.Tensor  # owner * BIG + lo + OFFSET, ascending
-    columns: int  # width of the value matrix
+    columns: int  # computed rows of the tensor
 
 
 @dataclass
 class ConvLayout:
     """Gather and residual indices of one convolution over a batch's windows."""
 
-    gather: torch.Tensor  # (T_in,) columns of [values | cache | 0] feeding the convolution
-    residual: torch.Tensor | None  # (T_out,) columns of h_u added to the output
+    gather: torch.Tensor  # (T_in,) rows of [cache | 0 | values] feeding the convolution
+    residual: torch.Tensor | None  # (T_out,) rows of h_u added to the output
     stride: int
     useful: int  # output positions inside the cones
     computed: int  # output positions computed (windows laid end to end, or rows)
@@ -302,7 +302,7 @@ class Layout:
         return shift + torch.where(same, self.span_offset[safe], torch.zeros_like(shift))
 
     def _lookup(self, t: int, owner: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
-        """Columns of ``[values_t | cache_t | 0]`` holding tensor ``t`` at edited ``pos``.
+        """Rows of ``[cache_t | 0 | values_t]`` holding tensor ``t`` at edited ``pos``.
 
         ``owner`` is the owner in tensor ``t``'s own terms (sequence or sequence-site pair);
         ``pos`` lies on its grid.
@@ -315,16 +315,17 @@ class Layout:
             step = torch.div(pos - self._origin(t)[owner], spec.stride, rounding_mode="floor")
         row = self._owner_row(t, owner)
         reference = pos - self._offset_at(row, pos)
-        cache_col = win.columns + reference - (self.core_lo - (self.plan.receptive - spec.forward))
+        cache_row = reference - (self.core_lo - (self.plan.receptive - spec.forward))
         if win.keys.numel() == 0:
-            return cache_col
+            return cache_row
         query = owner * BIG + step + OFFSET
         idx = torch.searchsorted(win.keys, query, right=True) - 1
         safe = idx.clamp(min=0)
         # the window found holds the query iff the query is not past its last key
         last_key = win.keys + (win.hi - win.lo)
         hit = (idx >= 0) & (query <= last_key[safe])
-        return torch.where(hit, (win.offset - win.lo)[safe] + step, cache_col)
+        first = self.cache_len[t] + 1  # row of the first computed value
+        return torch.where(hit, (win.offset - win.lo + first)[safe] + step, cache_row)
 
     def _site_queries(self, t: int) -> tuple[torch.Tensor, torch.Tensor]:
         sites = self.geometry.sites.reshape(-1)
@@ -355,8 +356,7 @@ class Layout:
                 start, win.offset = index * width, index * (width - span + 1)
                 total, out_len = rows * width, rows * (width - span + 1)
         device = win.lo.device
-        zero_col = self.windows[conv.src].columns + self.cache_len[conv.src]
-        gather = torch.full((total,), zero_col, dtype=torch.long, device=device)
+        gather = torch.full((total,), self.cache_len[conv.src], dtype=torch.long, device=device)
         grid = dst.stride // conv.ratio  # step of the gathering grid, in positions
         origin = self._origin(conv.dst)[win.owner]
         # per input column: its window's values spread with repeat_interleave, plus a ramp
@@ -374,7 +374,7 @@ class Layout:
             h = 2 * conv.unit
             residual = torch.full(
                 (out_len,),
-                self.windows[h].columns + self.cache_len[h],
+                self.cache_len[h],
                 dtype=torch.long,
                 device=device,
             )

@@ -18,9 +18,11 @@ last residual units of SpliceAI-10k (dilation 25) feed a site only from position
 computed once per sequence for all sites ("joint" layers), the others per (sequence, site)
 ("site" layers).  The edited spans of a sequence form, at each layer, clusters of overlapping
 cones; every (sequence or site, cluster) whose cone meets the backward cone becomes one window.
-The windows of a whole batch are laid end to end and each layer is one strided, dilated
-``conv1d`` over them; the inputs are gathered by index from the previous layer's windows or from
-the reference cache (shifted by the indel offset of their side).
+The windows of a whole batch are laid end to end (or as rows of one width) and each layer is
+one strided, dilated convolution over them; the inputs are gathered by index from the previous
+layer's windows or from the reference cache (shifted by the indel offset of their side).
+Activations are position-major ``(positions, 32)`` matrices, read by the convolutions as
+channels-last batches without transposes.
 
 Examples
 --------
@@ -277,29 +279,31 @@ class EditGeometry:
 
 
 class _Weights:
-    """One member's weights, arranged for incremental evaluation.
+    """One member's weights, arranged for incremental evaluation on position-major rows.
 
-    The second BatchNorm of each unit is folded into the first convolution (BN is affine in
-    eval mode), so first-convolution outputs are stored as activations ``relu(bn2(y))``; the
-    first BatchNorm becomes a per-channel scale and shift.
+    Activations are ``(positions, 32)`` matrices; a convolution reads them as a channels-last
+    ``(rows, 32, 1, width)`` batch.  The second BatchNorm of each unit is folded into the
+    first convolution (BN is affine in eval mode), so first-convolution outputs are stored as
+    activations ``relu(bn2(y))``; the first BatchNorm becomes a per-channel scale and shift.
     """
 
     def __init__(self, member: SpliceAI) -> None:
         with torch.no_grad():
             weight = member.conv_in.weight
             eye = torch.eye(5, 4, dtype=weight.dtype, device=weight.device).T[None]
-            #: (32, 5) first-layer activation of A, C, G, T and N
-            self.table = member.conv_in(eye)[0]
+            #: (5, 32) first-layer activation of A, C, G, T and N
+            self.table = member.conv_in(eye)[0].T.contiguous()
             self.scale, self.shift, self.conv1, self.conv2 = [], [], [], []
             for unit in member.units:
                 s1, t1 = self._affine(unit.bn1)
                 s2, t2 = self._affine(unit.bn2)
-                self.scale.append(s1[:, None])
-                self.shift.append(t1[:, None])
+                self.scale.append(s1)
+                self.shift.append(t1)
                 self.conv1.append(
-                    (unit.conv1.weight * s2[:, None, None], unit.conv1.bias * s2 + t2)
+                    (self._channels_last(unit.conv1.weight * s2[:, None, None]),
+                     unit.conv1.bias * s2 + t2)
                 )
-                self.conv2.append((unit.conv2.weight, unit.conv2.bias))
+                self.conv2.append((self._channels_last(unit.conv2.weight), unit.conv2.bias))
             self.skips = [(member.skip_in.weight[..., 0], member.skip_in.bias)] + [
                 (layer.weight[..., 0], layer.bias) for layer in member.skips
             ]
@@ -310,9 +314,38 @@ class _Weights:
         scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
         return scale, bn.bias - bn.running_mean * scale
 
+    @staticmethod
+    def _channels_last(weight: torch.Tensor) -> torch.Tensor:
+        """A ``(out, in, width)`` kernel as a channels-last ``(out, in, 1, width)`` one."""
+        return weight[:, :, None].contiguous(memory_format=torch.channels_last)
+
     def act(self, unit: int, h: torch.Tensor) -> torch.Tensor:
-        """``relu(bn1(h))`` of a unit's input, ``(..., 32, T)``."""
-        return torch.addcmul(self.shift[unit], h, self.scale[unit]).relu_()
+        """``relu(bn1(h))`` of a unit's input, ``(..., 32)`` (in place)."""
+        return torch.addcmul(self.shift[unit], h, self.scale[unit], out=h).relu_()
+
+
+def _conv(x: torch.Tensor, weight_bias: tuple[torch.Tensor, torch.Tensor], dilation: int,
+          stride: int = 1) -> torch.Tensor:
+    """Valid convolution of position-major rows.
+
+    Parameters
+    ----------
+    x : torch.Tensor, shape (rows, width, 32)
+        Contiguous inputs of ``rows`` equal-width windows.
+    weight_bias : tuple of torch.Tensor
+        Channels-last ``(32, 32, 1, kernel)`` weight and ``(32,)`` bias.
+    dilation, stride : int
+        Along the positions.
+
+    Returns
+    -------
+    torch.Tensor, shape (rows * out_width, 32)
+        The outputs, position-major.
+    """
+    rows, width, channels = x.shape
+    x = x.view(rows, 1, width, channels).permute(0, 3, 1, 2)  # channels-last NCHW view
+    out = F.conv2d(x, *weight_bias, stride=(1, stride), dilation=(1, dilation))
+    return out.permute(0, 2, 3, 1).reshape(-1, out.shape[1])
 
 
 class IncrementalSpliceAI:
@@ -397,14 +430,15 @@ class IncrementalSpliceAI:
         self._caches = []
         with torch.no_grad():
             for weights, member in zip(self._weights, self.members):
-                h = weights.table[:, codes_t][None]
-                cache = [h[0]]
+                h = weights.table.index_select(0, codes_t)
+                zero = h.new_zeros(1, h.shape[1])
+                cache = [torch.cat([h, zero])]
                 for u, unit in enumerate(member.units):
-                    y = F.conv1d(weights.act(u, h), *weights.conv1[u], dilation=unit.dilation)
+                    y = _conv(weights.act(u, h.clone())[None], weights.conv1[u], unit.dilation)
                     y = y.relu_()
-                    z = F.conv1d(y, *weights.conv2[u], dilation=unit.dilation)
-                    h = z + h[..., unit.trim : h.shape[-1] - unit.trim]
-                    cache += [y[0], h[0]]
+                    z = _conv(y[None], weights.conv2[u], unit.dilation)
+                    h = z.add_(h[unit.trim : h.shape[0] - unit.trim])
+                    cache += [torch.cat([y, zero]), torch.cat([h, zero])]
                 self._caches.append(cache)
         self._core = (lo, hi)
 
@@ -420,47 +454,43 @@ class IncrementalSpliceAI:
         return Layout(self.plan, g, *self._core)
 
     def _gathered(self, src: torch.Tensor, gather: torch.Tensor) -> torch.Tensor:
-        """A reused (channels, len(gather)) buffer for the inputs of one convolution."""
-        need = src.shape[0] * gather.numel()
+        """A reused (len(gather), channels) buffer for the inputs of one convolution."""
+        need = src.shape[1] * gather.numel()
         if self._scratch is None or self._scratch.numel() < need \
                 or self._scratch.dtype != src.dtype:
             self._scratch = src.new_empty(need)
-        return self._scratch[:need].view(src.shape[0], gather.numel())
+        return self._scratch[:need].view(gather.numel(), src.shape[1])
 
     def _member_logits(self, weights: _Weights, cache: list[torch.Tensor], lay: Layout):
         plan = self.plan
-        zero = cache[0].new_zeros(cache[0].shape[0], 1)
-        # each tensor as one matrix [computed columns | reference cache | 0], indexed by layout
-        sources = {
-            0: torch.cat([weights.table.index_select(1, lay.input_codes), cache[0], zero], 1)
-        }
+        # each tensor as one position-major matrix [reference cache | 0 | computed rows],
+        # indexed by the layout
+        sources = {0: torch.cat([cache[0], weights.table.index_select(0, lay.input_codes)])}
         skip = None
         for conv, cl in zip(plan.convs, lay.convs):
             u = conv.unit
             src = sources[conv.src]
             if conv.src in plan.skip_tensors and not conv.second:
                 w, b = weights.skips[plan.skip_tensors.index(conv.src)]
-                part = F.linear(src.index_select(1, lay.readout[conv.src]).T, w, b)
+                part = F.linear(src.index_select(0, lay.readout[conv.src]), w, b)
                 skip = part if skip is None else skip + part
             if cl.gather.numel():
-                x = torch.index_select(src, 1, cl.gather, out=self._gathered(src, cl.gather))
-                x = x.view(x.shape[0], cl.rows, -1).transpose(0, 1).contiguous()
+                x = torch.index_select(src, 0, cl.gather, out=self._gathered(src, cl.gather))
+                x = x.view(cl.rows, -1, x.shape[1])
                 if conv.second:
-                    out = F.conv1d(x, *weights.conv2[u], stride=cl.stride, dilation=conv.dilation)
+                    out = _conv(x, weights.conv2[u], conv.dilation, cl.stride)
                 else:
-                    x = torch.addcmul(weights.shift[u], x, weights.scale[u], out=x).relu_()
-                    out = F.conv1d(x, *weights.conv1[u], stride=cl.stride, dilation=conv.dilation)
+                    out = _conv(weights.act(u, x), weights.conv1[u], conv.dilation, cl.stride)
                     out = out.relu_()
-                out = out.transpose(0, 1).reshape(out.shape[1], -1)
             else:
-                out = zero[:, :0]
+                out = src[:0]
             if conv.second:
-                out = out.add_(sources.pop(2 * u).index_select(1, cl.residual))
+                out = out.add_(sources.pop(2 * u).index_select(0, cl.residual))
                 del sources[conv.src]
-            sources[conv.dst] = torch.cat([out, cache[conv.dst], zero], 1)
+            sources[conv.dst] = torch.cat([cache[conv.dst], out])
         w, b = weights.skips[-1]
         last = plan.convs[-1].dst
-        skip = skip + F.linear(sources[last].index_select(1, lay.readout[last]).T, w, b)
+        skip = skip + F.linear(sources[last].index_select(0, lay.readout[last]), w, b)
         return F.linear(skip, *weights.out)
 
     def probabilities(self, geometry: EditGeometry) -> torch.Tensor:

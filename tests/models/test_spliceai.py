@@ -109,6 +109,28 @@ def test_single_position_path_equals_full_output(context):
     torch.testing.assert_close(singles, full, atol=2e-6, rtol=0)
 
 
+@pytest.mark.parametrize("context", [80, 2000])
+def test_no_grad_path_equals_the_module_path(context):
+    # without autograd and hooks the forward runs channels-last with folded BatchNorm
+    model = random_spliceai(context, 3, affine_sd=0.3)
+    x = random_one_hot(3, context + 37, 3)
+    module_path = model(x).detach()
+    with torch.no_grad():
+        fast = model(x)
+    torch.testing.assert_close(fast, module_path, atol=1e-6, rtol=0)
+    assert not torch.equal(fast, torch.zeros_like(fast))
+
+
+def test_no_grad_path_keeps_forward_hooks_firing():
+    model = random_spliceai(80, 4, affine_sd=0.3)
+    seen = []
+    handle = model.units[1].act2.register_forward_hook(lambda m, i, o: seen.append(o.shape))
+    with torch.no_grad():
+        model(random_one_hot(2, 90, 4))
+    handle.remove()
+    assert seen == [torch.Size([2, 32, 90 - 20 - 10])]  # after unit 0 and one convolution
+
+
 @settings(max_examples=10, deadline=None)
 @given(position=st.integers(0, 19), seed=st.integers(0, 2**16))
 def test_output_depends_only_on_its_receptive_field(position, seed):
