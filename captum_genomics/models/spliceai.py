@@ -96,6 +96,18 @@ def check_one_hot_input(x: torch.Tensor, context: int, reference: torch.Tensor) 
     return x
 
 
+def channels_last_kernel(weight: torch.Tensor) -> torch.Tensor:
+    """A ``(out, in, width)`` Conv1d kernel as a channels-last ``(out, in, 1, width)`` Conv2d
+    kernel (oneDNN's faster layout on CPUs)."""
+    return weight[:, :, None].contiguous(memory_format=torch.channels_last)
+
+
+def _bn_affine(bn: nn.BatchNorm1d) -> tuple[torch.Tensor, torch.Tensor]:
+    """Eval-mode BatchNorm as a per-channel ``(scale, shift)``."""
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    return scale, bn.bias - bn.running_mean * scale
+
+
 class _ResidualUnit(nn.Module):
     """BN -> ReLU -> dilated conv -> BN -> ReLU -> dilated conv, plus the cropped identity.
 
@@ -123,6 +135,25 @@ class _ResidualUnit(nn.Module):
     def trim(self) -> int:
         """Positions removed from each side by the unit (two valid convolutions)."""
         return self.dilation * (self.kernel_size - 1)
+
+    def folded(self) -> tuple[torch.Tensor, ...]:
+        """The unit's eval-mode parameters for channels-last inference.
+
+        Returns
+        -------
+        tuple of torch.Tensor
+            ``(scale1, shift1, weight1, bias1, weight2, bias2)``: the first BatchNorm as a
+            ``(32,)`` scale and shift; the first convolution with the second BatchNorm folded
+            in (it is affine in eval mode, so ``relu(bn2(conv1(a)))`` becomes
+            ``relu(conv(a, weight1, bias1))``) and the second convolution, as channels-last
+            ``(32, 32, 1, W)`` kernels (:func:`channels_last_kernel`) with ``(32,)`` biases.
+        """
+        scale1, shift1 = _bn_affine(self.bn1)
+        scale2, shift2 = _bn_affine(self.bn2)
+        return (scale1, shift1,
+                channels_last_kernel(self.conv1.weight * scale2[:, None, None]),
+                self.conv1.bias * scale2 + shift2,
+                channels_last_kernel(self.conv2.weight), self.conv2.bias)
 
     def forward(self, h: torch.Tensor, stride: int = 1, out_step: int = 1) -> torch.Tensor:
         """Apply the unit to a sequence sampled every ``stride`` positions.
@@ -262,25 +293,16 @@ class SpliceAI(nn.Module):
         # _logits_all without autograd or hooks: channels-last (N, 32, 1, L) activations (faster
         # oneDNN kernels) and each unit's second BatchNorm folded into its first convolution;
         # equal to _logits_all up to float rounding.
-        def conv(h, layer, weight=None, bias=None, dilation=1):
-            weight = layer.weight if weight is None else weight
-            weight = weight[:, :, None].contiguous(memory_format=torch.channels_last)
-            return F.conv2d(h, weight, layer.bias if bias is None else bias,
-                            dilation=(1, dilation))
-
-        def affine(bn):
-            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-            return scale, bn.bias - bn.running_mean * scale
+        def conv(h, layer):
+            return F.conv2d(h, channels_last_kernel(layer.weight), layer.bias)
 
         h = conv(x[:, :, None].contiguous(memory_format=torch.channels_last), self.conv_in)
         skip = conv(h, self.skip_in)
         for i, unit in enumerate(self.units):
-            s1, t1 = affine(unit.bn1)
-            s2, t2 = affine(unit.bn2)
-            a = torch.addcmul(t1[:, None, None], h, s1[:, None, None]).relu_()
-            y = conv(a, unit.conv1, unit.conv1.weight * s2[:, None, None],
-                     unit.conv1.bias * s2 + t2, unit.dilation).relu_()
-            h = conv(y, unit.conv2, dilation=unit.dilation).add_(
+            scale1, shift1, weight1, bias1, weight2, bias2 = unit.folded()
+            a = torch.addcmul(shift1[:, None, None], h, scale1[:, None, None]).relu_()
+            y = F.conv2d(a, weight1, bias1, dilation=(1, unit.dilation)).relu_()
+            h = F.conv2d(y, weight2, bias2, dilation=(1, unit.dilation)).add_(
                 h[..., unit.trim : h.shape[-1] - unit.trim])
             if (i + 1) % _UNITS_PER_SKIP == 0:
                 cut = (skip.shape[-1] - h.shape[-1]) // 2

@@ -295,29 +295,16 @@ class _Weights:
             self.table = member.conv_in(eye)[0].T.contiguous()
             self.scale, self.shift, self.conv1, self.conv2 = [], [], [], []
             for unit in member.units:
-                s1, t1 = self._affine(unit.bn1)
-                s2, t2 = self._affine(unit.bn2)
-                self.scale.append(s1)
-                self.shift.append(t1)
-                self.conv1.append(
-                    (self._channels_last(unit.conv1.weight * s2[:, None, None]),
-                     unit.conv1.bias * s2 + t2)
-                )
-                self.conv2.append((self._channels_last(unit.conv2.weight), unit.conv2.bias))
+                scale1, shift1, weight1, bias1, weight2, bias2 = unit.folded()
+                self.scale.append(scale1)
+                self.shift.append(shift1)
+                self.conv1.append((weight1, bias1))
+                self.conv2.append((weight2, bias2))
             self.skips = [(member.skip_in.weight[..., 0], member.skip_in.bias)] + [
                 (layer.weight[..., 0], layer.bias) for layer in member.skips
             ]
             self.out = (member.conv_out.weight[..., 0], member.conv_out.bias)
 
-    @staticmethod
-    def _affine(bn: nn.BatchNorm1d) -> tuple[torch.Tensor, torch.Tensor]:
-        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-        return scale, bn.bias - bn.running_mean * scale
-
-    @staticmethod
-    def _channels_last(weight: torch.Tensor) -> torch.Tensor:
-        """A ``(out, in, width)`` kernel as a channels-last ``(out, in, 1, width)`` one."""
-        return weight[:, :, None].contiguous(memory_format=torch.channels_last)
 
     def act(self, unit: int, h: torch.Tensor) -> torch.Tensor:
         """``relu(bn1(h))`` of a unit's input, ``(..., 32)`` (in place)."""
