@@ -305,7 +305,6 @@ class _Weights:
             ]
             self.out = (member.conv_out.weight[..., 0], member.conv_out.bias)
 
-
     def act(self, unit: int, h: torch.Tensor) -> torch.Tensor:
         """``relu(bn1(h))`` of a unit's input, ``(..., 32)`` (in place)."""
         return torch.addcmul(self.shift[unit], h, self.scale[unit], out=h).relu_()
