@@ -131,6 +131,25 @@ def test_equals_full_forward_for_random_individuals(data, context, length, k, se
     np.testing.assert_allclose(got, _direct(model, batch.rows(), sites), atol=TOL)
 
 
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), workers=st.integers(2, 4), seed=st.integers(0, 2**16))
+def test_worker_threads_give_the_single_worker_result(data, workers, seed):
+    rng = np.random.default_rng(seed)
+    reference = rng.integers(0, 4, 120).astype(np.uint8)
+    batch = apply_population(reference, data.draw(populations(120, 5, 3)))
+    sites = (rng.integers(0, 10**6, (5, 2)) % np.maximum(batch.lengths, 1)[:, None])
+    geometry = EditGeometry.from_edit_batch(batch, sites)
+    threads = torch.get_num_threads()
+    # a fresh engine each, so that the threads also widen the reference cache first
+    serial = IncrementalSpliceAI(MODELS[400], reference, workers=1).probabilities(geometry)
+    threaded = IncrementalSpliceAI(MODELS[400], reference, workers=workers)
+    np.testing.assert_allclose(threaded.probabilities(geometry), serial, atol=1e-6)
+    assert torch.get_num_threads() == threads
+    np.testing.assert_allclose(
+        threaded.probabilities(geometry.take(torch.tensor([4, 0]))), serial[[4, 0]], atol=1e-6
+    )
+
+
 @settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**16),
@@ -299,6 +318,9 @@ def test_mistakes_are_named():
         IncrementalExonScorer(MODELS[80], 20, 10, reference=reference)
     with pytest.raises(ValueError, match="one-hot"):
         IncrementalSpliceAI(MODELS[80], torch.zeros(3, 10))
+    for workers in (0, 1.5, True):
+        with pytest.raises(ValueError, match="workers"):
+            IncrementalSpliceAI(MODELS[80], reference, workers=workers)
     spans = torch.zeros(2, 1, dtype=torch.long)
     with pytest.raises(ValueError, match="sites"):
         EditGeometry(
