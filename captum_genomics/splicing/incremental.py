@@ -448,8 +448,20 @@ class IncrementalSpliceAI:
         self._ensure_geometry_core(g)
         return Layout(self.plan, g, *self._core)
 
+    def reserve(self, geometry: EditGeometry) -> None:
+        """Cache now the reference work that scoring ``geometry`` (or parts of it) needs.
+
+        Scoring a batch whose sites lie beyond the cached reference rebuilds the cache, wider;
+        reserving the union of the batches first builds it once.
+
+        Parameters
+        ----------
+        geometry : EditGeometry
+            Every sequence to be scored later.
+        """
+        self._ensure_geometry_core(geometry.to(self.device))
+
     def _ensure_geometry_core(self, g: EditGeometry) -> None:
-        """Cache the reference images of every site of ``g`` (on the engine's device)."""
         offsets = torch.cumsum(g.deltas.masked_fill(~g.valid, 0), dim=1)
         offsets = torch.cat([torch.zeros_like(offsets[:, :1]), offsets], dim=1) + g.shift[:, None]
         images_lo = g.sites.min(dim=1).values - offsets.max(dim=1).values
@@ -512,8 +524,7 @@ class IncrementalSpliceAI:
         workers = min(self._worker_count(), len(geometry))
         if workers <= 1:
             return self._probabilities(geometry)
-        # the threads share the reference cache: widen it first
-        self._ensure_geometry_core(geometry.to(self.device))
+        self.reserve(geometry)  # the threads share the reference cache: widen it first
         parts = torch.tensor_split(torch.arange(len(geometry)), workers)
         with _one_thread_per_op(), ThreadPoolExecutor(workers) as pool:
             return torch.cat(list(pool.map(

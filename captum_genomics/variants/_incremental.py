@@ -175,10 +175,12 @@ def predict_incremental(model, inputs: Sequence[ModelInput], code_table: np.ndar
             for i in members[ref]:
                 item = inputs[i]
                 rows.append((i, cluster.row(item, None if i == ref else inputs[ref], code_of)))
+        geometry = _geometry([row for _, row in rows])
+        engine.reserve(geometry)
         step = max(batch_size, MIN_ROWS)
         for begin in range(0, len(rows), step):
             chunk = rows[begin:begin + step]
-            probs = engine.probabilities(_geometry([row for _, row in chunk]))
+            probs = engine.probabilities(geometry.take(torch.arange(begin, begin + len(chunk))))
             probs = probs.float().cpu().numpy()
             for (i, (sites, _)), p in zip(chunk, probs):
                 outputs[i] = p[:sites.size]

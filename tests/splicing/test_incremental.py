@@ -150,6 +150,29 @@ def test_worker_threads_give_the_single_worker_result(data, workers, seed):
     )
 
 
+def test_reserve_builds_the_reference_cache_once_for_later_parts():
+    rng = np.random.default_rng(7)
+    reference = rng.integers(0, 4, 300).astype(np.uint8)
+    rows = [
+        "SNV[10,A]",
+        "Deletion[40,44]",
+        "Insertion[150,GGT]",
+        "Deletion[120,121]|SNV[290,C]",
+    ]
+    batch = apply_population(reference, parse_phenotypes(rows, Grammar()))
+    sites = np.array([[5, 60, 160, 280]] * len(rows))
+    sites = np.minimum(sites, (batch.lengths - 1)[:, None])
+    geometry = EditGeometry.from_edit_batch(batch, sites)
+    whole = IncrementalSpliceAI(MODELS[80], reference, workers=1).probabilities(geometry)
+    engine = IncrementalSpliceAI(MODELS[80], reference, workers=1)
+    engine.reserve(geometry)
+    caches = engine._caches
+    for rows_taken in ([0], [3, 1], [2]):
+        part = engine.probabilities(geometry.take(torch.tensor(rows_taken)))
+        np.testing.assert_allclose(part, whole[rows_taken], atol=1e-6)
+    assert engine._caches is caches  # no rebuild after the reservation
+
+
 @settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**16),
