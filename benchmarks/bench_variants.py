@@ -14,13 +14,17 @@ directory, scored with ``-A grch37 -D 50 -M 0``. It times
   (its load time is printed);
 
 and reports variants/s, their ratios, peak resident memory (upstream: the child's; ours: this
-process's peak so far, after each step) and whether the output files are identical. It then
+process's peak so far, after each step) and whether the output files are identical. With
+``--explain K`` it times :func:`~captum_genomics.variants.explain_deltas` on the first ``K``
+records' first ALTs (every kind, ``min_score`` 0, ``--explain-steps`` steps; no peer explains
+delta scores): items/s and the completeness gap of the worst item. It then
 runs ``benchmarks/bench_ism.py`` (exact ISM vs naive ISM on the TUBB8 acceptor) on
 ``--ism-window`` positions. The two engines and the ISM use ``--threads`` torch threads;
 upstream's TensorFlow is limited to as many through its ``*_NUM_THREADS`` variables.
 
     python benchmarks/bench_variants.py --variants 200 --threads 2
     python benchmarks/bench_variants.py --variants 4 --members 1 --upstream none --ism-window 0
+    python benchmarks/bench_variants.py --variants 4 --upstream none --ism-window 0 --explain 2
 
 Uses the published five-model ensemble when spliceai 1.3.1 is installed, else random-weight
 SpliceAI-10k models (same speed, meaningless scores; a note says so).
@@ -46,7 +50,12 @@ import bench_ism  # noqa: E402
 
 from captum_genomics.dna.fasta import _open_fasta  # noqa: E402
 from captum_genomics.example_data import example_fasta_path  # noqa: E402
-from captum_genomics.variants import read_gene_table, score_vcf  # noqa: E402
+from captum_genomics.variants import (  # noqa: E402
+    Variant,
+    explain_deltas,
+    read_gene_table,
+    score_vcf,
+)
 
 GENE = ("TUBB8", 92893, 95529)
 UPSTREAM = "/tmp/tfvenv/bin/spliceai"
@@ -63,6 +72,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="upstream's spliceai command ('none' to skip)")
     parser.add_argument("--ism-window", type=int, default=30, help="ISM positions (0: skip)")
     parser.add_argument("--random-weights", action="store_true", help="skip the real weights")
+    parser.add_argument("--explain", type=int, default=0,
+                        help="records whose delta scores are explained (0: skip)")
+    parser.add_argument("--explain-steps", type=int, default=16, help="IG steps (explain)")
     return parser.parse_args(argv)
 
 
@@ -90,6 +102,25 @@ def write_vcf(path: Path, count: int, seed: int, repeat: int = 1) -> None:
     header = "##fileformat=VCFv4.2\n##contig=<ID=10,length=110000>\n"
     header += "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
     path.write_text(header + "\n".join(rows * repeat) + "\n")
+
+
+def read_first_alts(path: Path, count: int) -> list[Variant]:
+    """The first ALT of the first ``count`` records of a VCF written by :func:`write_vcf`."""
+    rows = [line.split("\t") for line in path.read_text().splitlines()
+            if line and not line.startswith("#")]
+    return [Variant(r[0], int(r[1]), r[3], r[4].split(",")[0]) for r in rows[:count]]
+
+
+def time_explain(model, vcf: Path, table, records: int, n_steps: int) -> dict:
+    """Seconds, items and worst completeness gap of explain_deltas on ``records`` variants."""
+    begin = time.perf_counter()
+    items = list(explain_deltas(model, str(example_fasta_path()), read_first_alts(vcf, records),
+                                table, min_score=0.0, distance=50, n_steps=n_steps,
+                                internal_batch_size=16))
+    seconds = time.perf_counter() - begin
+    return {"explain_items": len(items), "explain_s": seconds,
+            "explain_items_s": len(items) / seconds,
+            "explain_worst_gap": max((abs(i.convergence_delta) for i in items), default=0.0)}
 
 
 def _peak_mib(who: int) -> float:
@@ -137,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
             row[f"{engine}_variants_s"] = args.variants / row[f"{engine}_s"]
             row[f"{engine}_peak_mib"] = _peak_mib(resource.RUSAGE_SELF)
         row["engines_identical"] = _body(outputs["plain"]) == _body(outputs["incremental"])
+        if args.explain:
+            row.update(time_explain(model, vcf, table, args.explain, args.explain_steps))
+            row["explain_peak_mib"] = _peak_mib(resource.RUSAGE_SELF)
         upstream = args.upstream != "none" and Path(args.upstream).is_file()
         if upstream:
             t1 = run_upstream(args.upstream, vcf, tmp / "up.vcf", args.threads)
@@ -166,6 +200,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
           f"{row['incremental_variants_s'] / row['plain_variants_s']:.1f}x")
     print(f"identical records: plain == incremental {row['engines_identical']}"
           + (f", upstream == ours {row['upstream_identical']}" if upstream else ""))
+    if args.explain:
+        print(f"explain_deltas ({args.explain} records, every kind, {args.explain_steps} steps): "
+              f"{row['explain_items']} items in {row['explain_s']:.1f} s, "
+              f"{row['explain_items_s']:.2f} items/s, {row['explain_peak_mib']:.0f} MiB peak; "
+              f"worst completeness gap {row['explain_worst_gap']:.3f}")
     if args.ism_window:
         print()
         print("exact ISM (benchmarks/bench_ism.py):")

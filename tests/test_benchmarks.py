@@ -140,7 +140,10 @@ def test_tiny_batch(monkeypatch):
 def test_tiny_variants(monkeypatch):
     row = _load("bench_variants", monkeypatch).main(
         ["--variants", "3", "--members", "1", "--upstream", "none", "--ism-window", "0",
-         "--threads", "1"])
+         "--threads", "1", "--explain", "1", "--explain-steps", "2"])
     assert row["engines_identical"], "the incremental engine's VCF differs from the plain one"
     assert row["plain_variants_s"] > 0 and row["incremental_variants_s"] > 0
     assert "upstream_variants_s" not in row
+    # one record in TUBB8: each of the four kinds is explained (min_score 0)
+    assert row["explain_items"] == 4 and row["explain_items_s"] > 0
+    assert 0 <= row["explain_worst_gap"] < 0.5
