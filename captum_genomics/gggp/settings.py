@@ -70,6 +70,10 @@ class SearchSettings:
         parent's units left of a cut position drawn among both parents' unit positions and
         the second parent's units from it on.  ``"one_point"``: the first ``a`` units of
         one parent then the tail of the other (its children grow by half a unit on average).
+    union_probability : float
+        Share of the selected children made by :func:`~.operators.union_crossover` instead
+        (every unit of one parent plus the other's that touch none of them), so two parents
+        with different effects make a child with both in one step (0.0: off).
     population_size : int
         Individuals per generation.
     operators_weight, elitism_weight, novelty_weight : float
@@ -139,6 +143,7 @@ class SearchSettings:
     frontier: str | None = None
     stall_fraction: float = 0.05
     crossover_operator: str = "positional"
+    union_probability: float = 0.0
     population_size: int = 500
     operators_weight: float = 0.8
     elitism_weight: float = 0.0
@@ -209,7 +214,11 @@ class SearchSettings:
                 f"operators/elitism/novelty weights must be >= 0 with a positive sum, got {weights}"
             )
         for name in (
-            "crossover_probability", "mutation_probability", "locality_weight", "stall_fraction"
+            "crossover_probability",
+            "mutation_probability",
+            "locality_weight",
+            "stall_fraction",
+            "union_probability",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")

@@ -373,3 +373,15 @@ def test_frontier_setting_changes_the_search_only_once_bins_close(reference, mak
 def test_frontier_default_depends_on_the_fitness(fitness, frontier, mode):
     settings = SearchSettings(fitness=fitness, frontier=frontier, max_generations=1)
     assert settings.frontier_mode == mode
+
+
+def test_union_crossover_share_changes_the_search_reproducibly(reference, make_scorer):
+    def archive(**kw):
+        return run(reference, make_scorer(), max_evaluations=600, **kw).archive.entries()
+
+    joined, again, plain = archive(union_probability=0.5), archive(union_probability=0.5), archive()
+    assert joined[0].equals(again[0])
+    np.testing.assert_array_equal(joined[1], again[1])
+    assert not (len(joined[0]) == len(plain[0]) and joined[0].equals(plain[0]))
+    with pytest.raises(ValueError, match="union_probability"):
+        SearchSettings(union_probability=1.5, max_generations=1)
