@@ -326,7 +326,7 @@ def next_generation(
     """Breed the next generation.
 
     ``"gggp"``: a weighted parallel of elitism (fittest copied), novelty (fresh random) and
-    tournament selection -> crossover (a ``settings.union_probability`` share by
+    tournament selection -> crossover (a share ``settings.union_share`` of it by
     :func:`~.operators.union_crossover`) -> mutation, then repair.  ``"random"``: all fresh.
     With ``settings.parsimony="lexicographic"`` selection ranks fitness ties by fewer units,
     then fewer bases edited (:func:`~.operators.parsimony_rank`).  Given ``frontier``,
@@ -370,8 +370,8 @@ def next_generation(
     second = tournament_select(merit, n_op, settings.tournament_size, rng)
     cross = positional_crossover if settings.crossover_operator == "positional" else crossover
     joined = np.zeros(n_op, bool)
-    if settings.union_probability > 0:  # draws nothing when off: seeds replay earlier runs
-        joined = rng.random(n_op) < settings.union_probability
+    if settings.union_share > 0:  # draws nothing when off: seeds replay earlier runs
+        joined = rng.random(n_op) < settings.union_share
     children = Population.concatenate(
         [
             cross(population, first[~joined], second[~joined], settings.crossover_probability, rng),
