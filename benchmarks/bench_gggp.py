@@ -19,8 +19,9 @@ included):
 
 Archive quality (``captum_genomics.gggp.quality_components``): ``0.3 size + 0.3 uniformity
 + 0.2 diversity + 0.2 coverage`` over 40 score bins, target size 5,000.  Methods: GGGP with
-BinFiller fitness (defaults: frontier selection once the search stalls; also with a parsimony
-tolerance of 0.1, and without the frontier), GGGP with IAD fitness, and random sampling (same
+BinFiller fitness (defaults: frontier selection once the search stalls, 5 % of the children
+by union crossover; also with a parsimony tolerance of 0.1, and without the frontier), GGGP
+with IAD fitness (defaults: 10 % union crossover, no frontier), and random sampling (same
 grammar, repair and scoring, every generation fresh).  Quality is given at 25 %, 50 % and
 100 % of the budget (the last generation that ended within it), components at 100 %, means
 over seeds.  Every

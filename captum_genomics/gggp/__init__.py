@@ -53,6 +53,7 @@ from .operators import (
     repair,
     standard_mutation,
     tournament_select,
+    union_crossover,
 )
 from .population import (
     EditBatch,
@@ -119,5 +120,6 @@ __all__ = [
     "search",
     "standard_mutation",
     "tournament_select",
+    "union_crossover",
     "write_dress_csv",
 ]

@@ -337,7 +337,7 @@ def positional_crossover(
     """
     a = population.take(first)
     b = population.take(second)
-    m, u = a.kind.shape
+    m = len(a)
     cross = rng.random(m) < probability
     pooled_valid = np.concatenate([a.valid, b.valid], axis=1)
     pooled_pos = np.concatenate([a.pos, b.pos], axis=1)
@@ -346,7 +346,67 @@ def positional_crossover(
     slot = np.argmax(np.cumsum(pooled_valid, axis=1) > pick[:, None], axis=1)
     cut = pooled_pos[np.arange(m), slot][:, None]
     keep = np.concatenate([a.valid & (a.pos < cut), b.valid & (b.pos >= cut)], axis=1)
-    cross &= keep.any(axis=1)
+    return _merge(a, b, keep, cross & keep.any(axis=1))
+
+
+def union_crossover(
+    population: Population,
+    first: np.ndarray,
+    second: np.ndarray,
+    probability: float,
+    rng: np.random.Generator,
+) -> Population:
+    """Crossover that carries both parents' edits into one child.
+
+    With probability ``probability`` child ``i`` takes every unit of parent ``first[i]`` and
+    each unit of ``second[i]`` whose span touches none of them (a unit both parents share is
+    taken once); when these exceed ``U``, second-parent units are dropped at random down to
+    ``U``.  Otherwise the child copies ``first[i]``.  Two parents that each found one effect
+    (say, each weakened a different site) make a child with both in one step; children grow,
+    so the search leaves this operator a small share.
+
+    Parameters
+    ----------
+    population : Population
+        Canonical parents.
+    first, second : numpy.ndarray
+        ``(m,)`` parent indices.
+    probability : float
+        Union probability per child.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    Population
+        ``m`` canonical children (every child's units are a subset of its parents' units,
+        sorted by position and non-overlapping); they still need :func:`repair` after
+        mutation.
+    """
+    a = population.take(first)
+    b = population.take(second)
+    u = a.max_units
+    cross = rng.random(len(a)) < probability
+    priority = rng.random(b.kind.shape)
+    a_end = a.pos + np.maximum(a.ref_len, 1)
+    b_end = b.pos + np.maximum(b.ref_len, 1)
+    touches = (
+        a.valid[:, None, :]
+        & (a.pos[:, None, :] < b_end[:, :, None])
+        & (b.pos[:, :, None] < a_end[:, None, :])
+    ).any(axis=2)
+    extra = b.valid & ~touches
+    priority[~extra] = np.inf
+    rank = np.argsort(np.argsort(priority, axis=1, kind="stable"), axis=1)
+    extra &= rank < (u - a.n_units)[:, None]
+    return _merge(a, b, np.concatenate([a.valid, extra], axis=1), cross)
+
+
+def _merge(a: Population, b: Population, keep: np.ndarray, cross: np.ndarray) -> Population:
+    """Children made of the ``keep`` units of ``a`` then ``b`` (``keep`` is ``(m, 2U)``),
+    sorted by position and truncated to ``U``, where ``cross``; copies of ``a`` elsewhere."""
+    u = a.max_units
+    pooled_pos = np.concatenate([a.pos, b.pos], axis=1)
     big = np.iinfo(np.int64).max
     order = np.argsort(np.where(keep, pooled_pos, big), axis=1, kind="stable")[:, :u]
     taken = np.take_along_axis(keep, order, axis=1)

@@ -37,6 +37,7 @@ from .operators import (
     random_population,
     repair,
     tournament_select,
+    union_crossover,
 )
 from .population import EditBatch, Population, apply_population
 from .prune import prune_archive
@@ -325,7 +326,8 @@ def next_generation(
     """Breed the next generation.
 
     ``"gggp"``: a weighted parallel of elitism (fittest copied), novelty (fresh random) and
-    tournament selection -> crossover -> mutation, then repair.  ``"random"``: all fresh.
+    tournament selection -> crossover (a share ``settings.union_share`` of it by
+    :func:`~.operators.union_crossover`) -> mutation, then repair.  ``"random"``: all fresh.
     With ``settings.parsimony="lexicographic"`` selection ranks fitness ties by fewer units,
     then fewer bases edited (:func:`~.operators.parsimony_rank`).  Given ``frontier``,
     selection ranks by it first (nearer the bins that still admit is better), then as above.
@@ -367,7 +369,15 @@ def next_generation(
     first = tournament_select(merit, n_op, settings.tournament_size, rng)
     second = tournament_select(merit, n_op, settings.tournament_size, rng)
     cross = positional_crossover if settings.crossover_operator == "positional" else crossover
-    children = cross(population, first, second, settings.crossover_probability, rng)
+    joined = np.zeros(n_op, bool)
+    if settings.union_share > 0:  # draws nothing when off: seeds replay earlier runs
+        joined = rng.random(n_op) < settings.union_share
+    children = Population.concatenate(
+        [
+            cross(population, first[~joined], second[~joined], settings.crossover_probability, rng),
+            union_crossover(population, first[joined], second[joined], 1.0, rng),
+        ]
+    )
     children = mutate(
         space,
         children,

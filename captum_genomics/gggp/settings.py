@@ -70,6 +70,19 @@ class SearchSettings:
         parent's units left of a cut position drawn among both parents' unit positions and
         the second parent's units from it on.  ``"one_point"``: the first ``a`` units of
         one parent then the tail of the other (its children grow by half a unit on average).
+    union_probability : float or None
+        Share of the selected children made by :func:`~.operators.union_crossover` instead
+        (every unit of one parent plus the other's that touch none of them), so two parents
+        with different effects make a child with both in one step; 0: off.  ``None``
+        (default): 0.05 for BinFiller, 0.1 for IAD, 0 for a callable fitness.  On the TUBB8
+        exon (SpliceAI ensemble, seeds 0-2; random sampling 0.472 quality and 8.86 mean
+        edits at 1,500 evaluations, 0.578 and 9.42 at 5,000): at 1,500 BinFiller went from
+        0.608 to 0.639 quality and 7.95 to 8.34 edits (0.1: 0.649, 9.53 edits; 0.2: 0.599),
+        IAD from 0.570 to 0.620 and 6.13 to 7.92 edits (0.05: 0.568; 0.2: 0.569); at 5,000
+        BinFiller went from 0.812 to 0.770 and 9.27 to 9.20 edits, IAD from 0.678 to 0.754
+        and 6.48 to 8.38 edits.  Every change is one seed's archive reaching, or not, the
+        far half of the score range (there, both splice sites are weakened): the operator
+        changes the odds, not the outcome of every run.
     population_size : int
         Individuals per generation.
     operators_weight, elitism_weight, novelty_weight : float
@@ -139,6 +152,7 @@ class SearchSettings:
     frontier: str | None = None
     stall_fraction: float = 0.05
     crossover_operator: str = "positional"
+    union_probability: float | None = None
     population_size: int = 500
     operators_weight: float = 0.8
     elitism_weight: float = 0.0
@@ -185,6 +199,10 @@ class SearchSettings:
                 f"parsimony_tolerance must lie in [0, 1) or be None, got "
                 f"{self.parsimony_tolerance}"
             )
+        if self.union_probability is not None and not 0 <= self.union_probability <= 1:
+            raise ValueError(
+                f"union_probability must lie in [0, 1] or be None, got {self.union_probability}"
+            )
         object.__setattr__(self, "prune_generations", tuple(int(g) for g in self.prune_generations))
         if self.prune_tolerance is not None and not self.prune_tolerance >= 0:
             raise ValueError(f"prune_tolerance must be >= 0 or None, got {self.prune_tolerance}")
@@ -209,7 +227,10 @@ class SearchSettings:
                 f"operators/elitism/novelty weights must be >= 0 with a positive sum, got {weights}"
             )
         for name in (
-            "crossover_probability", "mutation_probability", "locality_weight", "stall_fraction"
+            "crossover_probability",
+            "mutation_probability",
+            "locality_weight",
+            "stall_fraction",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
@@ -240,6 +261,14 @@ class SearchSettings:
         if self.parsimony_tolerance is not None:
             return float(self.parsimony_tolerance)
         return 0.3 if _named(self.fitness) == "iad" else 0.0
+
+    @property
+    def union_share(self) -> float:
+        """The union crossover share in force (``union_probability``, or its default for the
+        fitness function)."""
+        if self.union_probability is not None:
+            return float(self.union_probability)
+        return {"binfiller": 0.05, "iad": 0.1}.get(_named(self.fitness), 0.0)
 
     @property
     def frontier_mode(self) -> str:

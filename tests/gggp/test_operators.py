@@ -19,6 +19,7 @@ from captum_genomics.gggp.operators import (
     repair,
     standard_mutation,
     tournament_select,
+    union_crossover,
 )
 from captum_genomics.gggp.population import (
     apply_population,
@@ -67,7 +68,9 @@ def spaces(draw):
 
 @given(
     spaces(),
-    st.lists(st.sampled_from(["cross", "positional", "std", "local", "mutate"]), max_size=6),
+    st.lists(
+        st.sampled_from(["cross", "positional", "union", "std", "local", "mutate"]), max_size=6
+    ),
 )
 @settings(deadline=None, max_examples=40)
 def test_constraints_hold_after_any_operators_and_repair(setup, ops):
@@ -81,6 +84,10 @@ def test_constraints_hold_after_any_operators_and_repair(setup, ops):
         elif op == "positional":
             idx = rng.integers(0, len(pop), (2, len(pop)))
             pop = positional_crossover(pop, idx[0], idx[1], 0.8, rng)
+        elif op == "union":
+            idx = rng.integers(0, len(pop), (2, len(pop)))
+            pop = union_crossover(pop, idx[0], idx[1], 0.8, rng)
+            assert_constraints(space, pop)  # canonical before any repair
         elif op == "std":
             pop = standard_mutation(space, pop, rng)
         elif op == "local":
@@ -282,6 +289,51 @@ def test_positional_crossover_children_are_left_of_one_plus_right_of_other(seed)
         assert units in options
         assert units == sorted(units, key=lambda t: t[1])
     assert positional_crossover(pop, first, second, 0.0, rng).equals(a)
+
+
+def _unit_set(pop, i):
+    return {
+        (int(pop.kind[i, j]), int(pop.pos[i, j]), int(pop.ref_len[i, j]), int(pop.alt_len[i, j]))
+        + tuple(int(v) for v in pop.alt[i, j])
+        for j in np.flatnonzero(pop.valid[i])
+    }
+
+
+@given(seeds, st.integers(1, 8))
+@settings(deadline=None, max_examples=30)
+def test_union_crossover_children_keep_one_parent_and_add_the_other_where_it_fits(seed, units):
+    rng = np.random.default_rng(seed)
+    space = Grammar(max_units=units).bind(rng.integers(0, 4, 120).astype(np.uint8))
+    pop = random_population(space, 30, rng)
+    first, second = rng.integers(0, 30, (2, 30))
+    kids = union_crossover(pop, first, second, 1.0, rng)
+    a, b = pop.take(first), pop.take(second)
+    for i in range(30):
+        child, mine, theirs = _unit_set(kids, i), _unit_set(a, i), _unit_set(b, i)
+        spans = [(u[1], u[1] + max(u[2], 1)) for u in mine]
+        fits = {u for u in theirs if all(u[1] + max(u[2], 1) <= s or e <= u[1] for s, e in spans)}
+        assert mine <= child <= mine | fits
+        assert len(child) == min(units, len(mine | fits))  # nothing that fits is lost below U
+    assert union_crossover(pop, first, second, 0.0, rng).equals(a)
+
+
+def test_union_crossover_joins_two_disjoint_edits_and_is_reproducible():
+    g = Grammar(max_units=3)
+    pop = parse_phenotypes(["SNV[10,C]", "Deletion[40,42]", "SNV[10,G]"], g)
+    first, second = np.array([0, 1, 2, 2]), np.array([1, 0, 0, 1])
+    kids = union_crossover(pop, first, second, 1.0, np.random.default_rng(0))
+    assert format_phenotypes(kids, g) == [
+        "SNV[10,C]|Deletion[40,42]",
+        "SNV[10,C]|Deletion[40,42]",
+        "SNV[10,G]",  # its own SNV at 10 wins over the other parent's
+        "SNV[10,G]|Deletion[40,42]",
+    ]
+    space = g.bind(np.zeros(60, np.uint8))
+    big = random_population(space, 50, np.random.default_rng(3))
+    pairs = np.random.default_rng(4).integers(0, 50, (2, 50))
+    runs = [union_crossover(big, *pairs, 0.5, np.random.default_rng(9)) for _ in range(2)]
+    assert runs[0].equals(runs[1])
+    assert not runs[0].equals(union_crossover(big, *pairs, 0.5, np.random.default_rng(10)))
 
 
 def _units(pop, i):

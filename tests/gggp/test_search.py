@@ -357,7 +357,7 @@ def test_frontier_selection_breeds_from_the_individuals_nearest_the_open_bins(
 def test_frontier_setting_changes_the_search_only_once_bins_close(reference, make_scorer):
     def scores(frontier, archive_size):
         return run(reference, make_scorer(), frontier=frontier, max_evaluations=600,
-                   archive_size=archive_size).archive.scores
+                   archive_size=archive_size, union_probability=0.0).archive.scores
 
     # BinFiller bins hold archive_size / 40: 1,000 never close within 600 evaluations, 5 do
     np.testing.assert_array_equal(scores("always", 40_000), scores("never", 40_000))
@@ -373,3 +373,26 @@ def test_frontier_setting_changes_the_search_only_once_bins_close(reference, mak
 def test_frontier_default_depends_on_the_fitness(fitness, frontier, mode):
     settings = SearchSettings(fitness=fitness, frontier=frontier, max_generations=1)
     assert settings.frontier_mode == mode
+
+
+def test_union_crossover_share_changes_the_search_reproducibly(reference, make_scorer):
+    def archive(**kw):
+        return run(reference, make_scorer(), max_evaluations=600, **kw).archive.entries()
+
+    joined, again = archive(union_probability=0.5), archive(union_probability=0.5)
+    plain = archive(union_probability=0.0)
+    assert joined[0].equals(again[0])
+    np.testing.assert_array_equal(joined[1], again[1])
+    assert not (len(joined[0]) == len(plain[0]) and joined[0].equals(plain[0]))
+    with pytest.raises(ValueError, match="union_probability"):
+        SearchSettings(union_probability=1.5, max_generations=1)
+
+
+@pytest.mark.parametrize(
+    "fitness, probability, share",
+    [("binfiller", None, 0.05), ("IAD", None, 0.1), ("iad", 0.0, 0.0),
+     (lambda bins, counts, size: np.ones(len(bins)), None, 0.0)],
+)
+def test_union_share_default_depends_on_the_fitness(fitness, probability, share):
+    settings = SearchSettings(fitness=fitness, union_probability=probability, max_generations=1)
+    assert settings.union_share == share
