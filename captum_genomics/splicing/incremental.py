@@ -45,7 +45,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from captum_genomics._validate import check_eval_mode
+from captum_genomics._validate import check_eval_mode, check_optional_int
 from captum_genomics.dna.alphabet import (
     CODE_N,
     CODE_UNKNOWN,
@@ -398,10 +398,7 @@ class IncrementalSpliceAI:
         self._weights = [_Weights(m) for m in members]
         weight = members[0].conv_in.weight
         self.device = weight.device
-        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                    or workers < 1):
-            raise ValueError(f"workers must be a positive integer or None, got {workers!r}")
-        self.workers = workers
+        self.workers = check_optional_int(workers, "workers")
         self._core: tuple[int, int] | None = None
         self._caches: list[list[torch.Tensor]] = []
         # convolution inputs are gathered into one growing buffer per thread (large fresh

@@ -341,8 +341,10 @@ def test_mistakes_are_named():
         IncrementalExonScorer(MODELS[80], 20, 10, reference=reference)
     with pytest.raises(ValueError, match="one-hot"):
         IncrementalSpliceAI(MODELS[80], torch.zeros(3, 10))
-    for workers in (0, 1.5, True):
-        with pytest.raises(ValueError, match="workers"):
+    with pytest.raises(ValueError, match="workers"):
+        IncrementalSpliceAI(MODELS[80], reference, workers=0)
+    for workers in (1.5, True):
+        with pytest.raises(TypeError, match="workers"):
             IncrementalSpliceAI(MODELS[80], reference, workers=workers)
     spans = torch.zeros(2, 1, dtype=torch.long)
     with pytest.raises(ValueError, match="sites"):
