@@ -80,6 +80,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.variants < 2 and args.upstream != "none":
         parser.error("--variants must be >= 2 to time upstream (its rate needs N - 1 records)")
+    if args.explain < 0 or args.explain_steps < 1:
+        parser.error("--explain must be >= 0 and --explain-steps >= 1")
     return args
 
 
