@@ -28,10 +28,17 @@ over seeds.  Every
 method archives by the method's rule (``SearchSettings(admission="fitness")``: after
 generation 0 only individuals of positive fitness), the random baseline included.
 Locality: ``edit_distance`` is the mean exact Levenshtein distance of the archived sequences
-to the input, ``units`` their mean edit units.  Each method is also reported pruned
+to the input, ``units`` their mean edit units.  A method that covers scores far from the
+input's needs more edits there, so ``matched_ed`` compares at equal scores
+(:func:`~captum_genomics.metrics.matched_locality`, against random sampling's archive of the
+same seed and pruning): the method's mean distance per score bin, weighted by random's
+counts over the bins both occupy; ``random_matched_ed`` is random's mean over those bins and
+``random_share`` the share of random's archive they hold.  Each method is also reported pruned
 (``method+prune``: :func:`~captum_genomics.gggp.prune_result`, repeated until no unit can be
 dropped without moving the score by more than ``--prune-tolerance``, one sub-bin width
-0.0025 by default; a negative value uses the reference's equality at 4 decimals);
+0.0025 by default; a negative value uses the reference's equality at 4 decimals; several
+values prune the same searches once each, as ``method+prune(tol 0.0025)`` and
+``method+prune(4 dp)``);
 ``prune_evals`` are the pruning's model evaluations and ``total_evals`` the search's plus
 the pruning's.
 Evaluations per second are evaluations / wall time of the whole search.
@@ -82,6 +89,7 @@ import torch
 
 from captum_genomics.attr.gggp import ForwardScorer
 from captum_genomics.gggp import Grammar, LocalDataset, SearchSettings, prune_result, search
+from captum_genomics.metrics import matched_locality
 from captum_genomics.surrogates import edit_features, fidelity, fit_surrogate
 
 METHODS = {
@@ -119,9 +127,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="score TUBB8 with the exact incremental scorer")
     parser.add_argument("--no-prune", action="store_true",
                         help="skip the pruned rows (pruning costs extra evaluations)")
-    parser.add_argument("--prune-tolerance", type=float, default=0.0025,
+    parser.add_argument("--prune-tolerance", type=float, nargs="+", default=[0.0025],
                         help="'same score' for pruning: within this of the archived score "
-                             "(one sub-bin); a negative value uses the reference's 4-decimal rule")
+                             "(one sub-bin); a negative value uses the reference's 4-decimal "
+                             "rule; several values prune the same searches once each")
     parser.add_argument("--skip-spliceai", action="store_true")
     parser.add_argument("--skip-planted", action="store_true")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
@@ -174,8 +183,15 @@ def _quality_at(log: list[dict], evaluations: float) -> float:
     return done[-1] if done else math.nan
 
 
-def _tolerance(args: argparse.Namespace) -> float | None:
-    return None if args.prune_tolerance < 0 else args.prune_tolerance
+def _tolerances(args: argparse.Namespace) -> tuple[float | None, ...]:
+    return tuple(None if t < 0 else t for t in args.prune_tolerance)
+
+
+def _prune_label(tolerance: float | None, several: bool) -> str:
+    """Suffix of pruned rows: ``+prune``, or with the rule when several are run."""
+    if not several:
+        return "+prune"
+    return "+prune(4 dp)" if tolerance is None else f"+prune(tol {tolerance:g})"
 
 
 def _archive_row(task: str, method: str, budget: int, runs: list) -> dict:
@@ -200,14 +216,14 @@ def _archive_row(task: str, method: str, budget: int, runs: list) -> dict:
 
 
 def run_archives(task, reference, scorer, grammar, budget, population, seeds, length, tracked,
-                 prune: bool = True, tolerance: float | None = 0.0025, first_seed: int = 0,
-                 methods: Sequence[str] = tuple(METHODS)):
-    """Search with every method and seed, then prune each archive (``prune_result``, repeated
-    until no unit can go without moving the score by more than ``tolerance``; ``None``: the
-    reference's 4-decimal equality); returns (rows, first BinFiller result).
-    Pruned rows carry the method name with ``+prune``; their ``total_evals`` include the
-    pruning's evaluations."""
-    rows, first = [], None
+                 prune: bool = True, tolerances: Sequence[float | None] = (0.0025,),
+                 first_seed: int = 0, methods: Sequence[str] = tuple(METHODS)):
+    """Search with every method and seed, then prune each archive once per tolerance
+    (``prune_result``, repeated until no unit can go without moving the score by more than
+    the tolerance; ``None``: the reference's 4-decimal equality); returns (rows, first
+    BinFiller result).  Pruned rows carry the method name with ``+prune`` (and the rule when
+    there are several); their ``total_evals`` include the pruning's evaluations."""
+    rows, first, done = [], None, {}
     for method, kind in METHODS.items():
         if method not in methods:
             continue
@@ -227,14 +243,29 @@ def run_archives(task, reference, scorer, grammar, budget, population, seeds, le
             if first is None and method == "GGGP-BinFiller":
                 first = result
         variants = [(method, runs)]
-        if prune:
-            variants.append((f"{method}+prune",
+        for tolerance in tolerances if prune else ():
+            variants.append((method + _prune_label(tolerance, len(tolerances) > 1),
                              [prune_result(r, scorer, repeat=True, tolerance=tolerance)
                               for r in runs]))
         for name, results in variants:
             rows.append(_archive_row(task, name, budget, results))
+            done[name] = results
             print(_format_archive_row(rows[-1]), flush=True)
+    for row in rows:
+        _add_matched_locality(row, done)
     return rows, first
+
+
+def _add_matched_locality(row: dict, done: dict) -> None:
+    """Score-matched edit distances of a row's archives against random sampling's of the same
+    seed and pruning (``matched_locality``; NaN without random runs)."""
+    method = row["method"]
+    baseline = done.get("random" + (method[method.index("+"):] if "+" in method else ""))
+    pairs = [matched_locality(r, b) for r, b in zip(done[row["method"]], baseline or [])]
+    for key, column in (("edit_distance", "matched_ed"),
+                        ("baseline_edit_distance", "random_matched_ed"),
+                        ("baseline_share", "random_share")):
+        row[column] = float(np.mean([p[key] for p in pairs])) if pairs else math.nan
 
 
 def _snv_baseline(x: torch.Tensor, seed: int) -> torch.Tensor:
@@ -365,6 +396,9 @@ ARCHIVE_COLUMNS = (
     "archived",
     "bins_filled",
     "edit_distance",
+    "matched_ed",
+    "random_matched_ed",
+    "random_share",
     "units",
     "prune_evals",
     "total_evals",
@@ -386,7 +420,7 @@ FIDELITY_COLUMNS = (
 
 
 def _format_archive_row(row: dict) -> str:
-    return " | ".join(_fmt(row[c]) for c in ARCHIVE_COLUMNS)
+    return " | ".join(_fmt(row.get(c, math.nan)) for c in ARCHIVE_COLUMNS)
 
 
 def _format_fidelity_row(row: dict) -> str:
@@ -431,7 +465,7 @@ def planted_rows(args: argparse.Namespace) -> list[dict]:
         PLANTED_LENGTH,
         (),
         prune=not args.no_prune,
-        tolerance=_tolerance(args),
+        tolerances=_tolerances(args),
         first_seed=args.first_seed,
     )
     settings = SearchSettings(
@@ -485,7 +519,7 @@ def spliceai_rows(args: argparse.Namespace) -> list[dict]:
             None,
             scorer.tracked,
             prune=not args.no_prune,
-            tolerance=_tolerance(args),
+            tolerances=_tolerances(args),
             first_seed=args.first_seed,
             methods=args.methods,
         )[0]

@@ -17,6 +17,8 @@ Local-dataset metrics (GGGP perturbation datasets): :func:`archive_quality`,
 :func:`quality_components` and :func:`local_dataset_quality` (archive quality and its parts),
 :func:`edit_distances`, :func:`edit_distance_distribution` and :func:`local_dataset_locality`
 (how far the perturbations lie from the input: mean and median edit distance, mean units),
+:func:`score_matched_locality` and :func:`matched_locality` (two datasets' edit distances
+compared at equal scores),
 :func:`surrogate_fidelity` (agreement of a surrogate with the model).
 """
 
@@ -32,7 +34,12 @@ from captum_genomics.dna.codec import check_one_hot
 from captum_genomics.gggp.archive import QualityComponents, archive_quality, quality_components
 from captum_genomics.gggp.dataset import LocalDataset
 from captum_genomics.gggp.grammar import Grammar, encode_sequence
-from captum_genomics.gggp.locality import edit_distances, locality_statistics
+from captum_genomics.gggp.locality import (
+    edit_distances,
+    individual_edit_distances,
+    locality_statistics,
+    score_matched_locality,
+)
 from captum_genomics.gggp.population import apply_population
 from captum_genomics.gggp.search import SearchSettings
 from captum_genomics.surrogates import fidelity as surrogate_fidelity
@@ -47,9 +54,11 @@ __all__ = [
     "information_content",
     "local_dataset_locality",
     "local_dataset_quality",
+    "matched_locality",
     "motif_recovery",
     "off_simplex_angle",
     "quality_components",
+    "score_matched_locality",
     "signal_to_noise",
     "surrogate_fidelity",
 ]
@@ -456,10 +465,62 @@ def local_dataset_locality(data, grammar: Grammar | None = None) -> dict:
         ``mean_edit_distance``, ``median_edit_distance`` (exact Levenshtein distances of the
         edited sequences, unpadded, to the reference), ``mean_units`` and ``n``.
     """
+    reference, population, _ = _perturbations(data, grammar)
+    return locality_statistics(reference, population)
+
+
+def _perturbations(data, grammar: Grammar | None):
+    """Reference codes, individuals (``None`` when empty) and scores of a dataset or result."""
     if isinstance(data, LocalDataset):
         population = data.population(grammar or Grammar()) if len(data) else None
-        return locality_statistics(encode_sequence(data.reference), population)
-    return locality_statistics(data.space, data.archive.entries()[0])
+        return encode_sequence(data.reference), population, np.asarray(data.scores, float)
+    population, scores, _, _ = data.archive.entries()
+    return data.space.reference, population, scores
+
+
+def matched_locality(data, baseline, grammar: Grammar | None = None, **binning) -> dict:
+    """Edit distances of a local dataset and a baseline's compared at equal scores.
+
+    Plain mean edit distances penalise a dataset for covering scores far from the input's,
+    which take more edits to reach; this compares the two bin by bin
+    (:func:`score_matched_locality`), e.g. a GGGP archive against random sampling's.
+
+    Parameters
+    ----------
+    data, baseline : LocalDataset or SearchResult
+        Perturbations of the same reference (datasets are parsed back from their phenotypes).
+    grammar : Grammar, optional
+        Grammar whose unit kinds wrote the datasets' phenotypes (default: built-in kinds).
+    **binning
+        ``n_bins`` and ``score_range`` of :func:`score_matched_locality` (40 bins over
+        ``[0, 1]`` by default).
+
+    Returns
+    -------
+    dict
+        As :func:`score_matched_locality`, plus ``mean_edit_distance`` and
+        ``baseline_mean_edit_distance`` (the plain means).
+
+    Raises
+    ------
+    ValueError
+        If the two hold different references, or either is empty.
+    """
+    sides = []
+    for name, item in (("data", data), ("baseline", baseline)):
+        reference, population, scores = _perturbations(item, grammar)
+        if population is None:
+            raise ValueError(f"{name} holds no perturbations; there is nothing to compare")
+        sides.append((reference, individual_edit_distances(reference, population), scores))
+    (reference, distances, scores), (base_reference, base_distances, base_scores) = sides
+    if not np.array_equal(reference, base_reference):
+        raise ValueError(
+            "data and baseline perturb different references; compare datasets of one input"
+        )
+    out = score_matched_locality(distances, scores, base_distances, base_scores, **binning)
+    out["mean_edit_distance"] = float(distances.mean())
+    out["baseline_mean_edit_distance"] = float(base_distances.mean())
+    return out
 
 
 def edit_distance_distribution(dataset: LocalDataset, grammar: Grammar | None = None) -> dict:

@@ -93,6 +93,11 @@ def test_tiny_gggp(monkeypatch):
     assert {r["task"] for r in archives} == {"planted", "tubb8[spliceai 1, incremental]"}
     for row in archives:
         assert 0 <= row["q@100%"] <= 1 and row["archived"] > 0
+        if row["method"].startswith("random"):  # matched with itself: its own mean, all shared
+            assert row["matched_ed"] == pytest.approx(row["edit_distance"])
+            assert row["random_share"] == 1.0
+        else:
+            assert row["matched_ed"] >= 0 and 0 < row["random_share"] <= 1
     fidelity = [r for r in rows if "rho_gggp" in r]
     assert {"GGGP", "Lime", "KernelShap"} <= {r["method"] for r in fidelity}
     for row in fidelity:

@@ -20,9 +20,11 @@ from captum_genomics.metrics import (
     information_content,
     local_dataset_locality,
     local_dataset_quality,
+    matched_locality,
     motif_recovery,
     off_simplex_angle,
     quality_components,
+    score_matched_locality,
     signal_to_noise,
     surrogate_fidelity,
 )
@@ -388,6 +390,42 @@ def test_local_dataset_locality_of_a_dataset_and_of_a_search_result():
     assert as_dataset["mean_edit_distance"] == pytest.approx(
         edit_distance_distribution(LocalDataset.from_search(result))["mean"]
     )
+
+
+def test_matched_locality_of_search_results_and_datasets():
+    from captum_genomics.gggp import Grammar, SearchSettings, individual_edit_distances, search
+
+    def scorer(batch):
+        return (batch.sequences[:, :40] == 0).mean(axis=1)
+
+    runs = [
+        search("ACGT" * 20, scorer, grammar=Grammar(), seed=seed,
+               settings=SearchSettings(strategy=strategy, population_size=30,
+                                       max_evaluations=200))
+        for seed, strategy in ((1, "gggp"), (2, "random"))
+    ]
+    out = matched_locality(*runs)
+    assert out["mean_edit_distance"] == pytest.approx(runs[0].locality["mean_edit_distance"])
+    assert out["baseline_mean_edit_distance"] == pytest.approx(
+        runs[1].locality["mean_edit_distance"])
+    population, scores, _, _ = runs[0].archive.entries()
+    base_population, base_scores, _, _ = runs[1].archive.entries()
+    expected = score_matched_locality(
+        individual_edit_distances(runs[0].space, population), scores,
+        individual_edit_distances(runs[1].space, base_population), base_scores)
+    assert out["edit_distance"] == pytest.approx(expected["edit_distance"])
+    assert out["shared_bins"] == expected["shared_bins"] > 0
+    as_datasets = matched_locality(*(LocalDataset.from_search(r) for r in runs))
+    assert as_datasets["edit_distance"] == pytest.approx(out["edit_distance"])
+    assert matched_locality(runs[0], runs[0])["edit_distance"] == pytest.approx(
+        runs[0].locality["mean_edit_distance"])
+    other = search("TTGCA" * 16, scorer, grammar=Grammar(), seed=1,
+                   settings=SearchSettings(population_size=30, max_evaluations=100))
+    with pytest.raises(ValueError, match="different references"):
+        matched_locality(runs[0], other)
+    reference, _ = _five_edits_dataset()
+    with pytest.raises(ValueError, match="no perturbations"):
+        matched_locality(LocalDataset(reference, [], [], [], [], []), runs[0])
 
 
 # --- local-dataset quality and surrogate fidelity -------------------------------------------

@@ -34,7 +34,12 @@ from .grammar import (
     decode_sequence,
     encode_sequence,
 )
-from .locality import edit_distances, locality_statistics
+from .locality import (
+    edit_distances,
+    individual_edit_distances,
+    locality_statistics,
+    score_matched_locality,
+)
 from .motif_units import (
     MotifDeletion,
     MotifInsertion,
@@ -102,6 +107,7 @@ __all__ = [
     "format_phenotypes",
     "get_fitness",
     "iad",
+    "individual_edit_distances",
     "locality_statistics",
     "locality_mutation",
     "motif_kinds",
@@ -117,6 +123,7 @@ __all__ = [
     "random_population",
     "read_dress_csv",
     "repair",
+    "score_matched_locality",
     "search",
     "standard_mutation",
     "tournament_select",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .archive import Binning
 from .grammar import SearchSpace, encode_sequence
 from .population import Population, apply_population
 
@@ -116,15 +117,40 @@ def _banded_levenshtein(
     return out
 
 
+def individual_edit_distances(
+    reference: np.ndarray | SearchSpace, population: Population
+) -> np.ndarray:
+    """Exact edit distance of each individual's sequence to the reference.
+
+    Each individual is applied to the reference without model-input padding or trimming and
+    its Levenshtein distance computed by :func:`edit_distances` (band = the largest sum over
+    an individual's units of ``max(bases replaced, bases written)``).
+
+    Parameters
+    ----------
+    reference : numpy.ndarray or SearchSpace
+        ``(L,)`` reference codes (or a space holding them).
+    population : Population
+        ``n`` individuals.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,), int64
+        The distances.
+    """
+    if len(population) == 0:
+        return np.zeros(0, dtype=np.int64)
+    batch = apply_population(reference, population)
+    bound = np.where(population.valid, np.maximum(population.ref_len, population.alt_len), 0)
+    return edit_distances(
+        batch.rows(), batch.reference, max_distance=int(bound.sum(axis=1).max())
+    )
+
+
 def locality_statistics(
     reference: np.ndarray | SearchSpace, population: Population | None
 ) -> dict[str, float]:
     """Companions of archive quality: how far a set of individuals lies from the input.
-
-    Each individual is applied to the reference without model-input padding or trimming
-    and its Levenshtein distance to the reference computed exactly (:func:`edit_distances`,
-    band = the largest sum over an individual's units of ``max(bases replaced, bases
-    written)``).
 
     Parameters
     ----------
@@ -136,20 +162,100 @@ def locality_statistics(
     Returns
     -------
     dict
-        ``mean_edit_distance``, ``median_edit_distance``, ``mean_units`` (floats, NaN when
-        there are no individuals) and ``n`` (int).
+        ``mean_edit_distance``, ``median_edit_distance`` (:func:`individual_edit_distances`),
+        ``mean_units`` (floats, NaN when there are no individuals) and ``n`` (int).
     """
     if population is None or len(population) == 0:
         nan = float("nan")
         return {"mean_edit_distance": nan, "median_edit_distance": nan, "mean_units": nan, "n": 0}
-    batch = apply_population(reference, population)
-    bound = np.where(population.valid, np.maximum(population.ref_len, population.alt_len), 0)
-    distances = edit_distances(
-        batch.rows(), batch.reference, max_distance=int(bound.sum(axis=1).max())
-    )
+    distances = individual_edit_distances(reference, population)
     return {
         "mean_edit_distance": float(distances.mean()),
         "median_edit_distance": float(np.median(distances)),
         "mean_units": float(population.n_units.mean()),
         "n": len(population),
+    }
+
+
+def score_matched_locality(
+    distances,
+    scores,
+    baseline_distances,
+    baseline_scores,
+    *,
+    n_bins: int = 40,
+    score_range: tuple[float, float] = (0.0, 1.0),
+) -> dict[str, float]:
+    """Edit distances of a local dataset and a baseline's, compared at equal scores.
+
+    Moving a model's score far from the input's takes more edits than staying near it, so
+    the plain mean edit distance of a dataset that covers the whole score range (what GGGP
+    aims for) is larger than that of one crowded near the input's score (random sampling),
+    even when, score for score, its edits are fewer.  This compares them bin by bin (direct
+    standardisation): in every score bin both datasets occupy, the dataset's mean distance
+    there, averaged with the baseline's counts as weights, against the baseline's mean over
+    the same bins.
+
+    Parameters
+    ----------
+    distances, scores : array-like
+        ``(n,)`` edit distances to the input and scores of the dataset's perturbations.
+    baseline_distances, baseline_scores : array-like
+        ``(m,)`` the same for the baseline (e.g. random sampling's archive).
+    n_bins : int
+        Equal-width score bins (as the archive's: 40).
+    score_range : (float, float)
+        Range the bins cover; every score must lie inside.
+
+    Returns
+    -------
+    dict
+        ``edit_distance`` (the dataset's, on the baseline's score distribution),
+        ``baseline_edit_distance`` (the baseline's over the same bins), ``shared_bins``
+        (int), ``share`` and ``baseline_share`` (fractions of each dataset in the shared
+        bins).  NaN distances and zero shares when no bin is shared.
+
+    Raises
+    ------
+    ValueError
+        If lengths differ, or a score is NaN or outside ``score_range``.
+
+    Examples
+    --------
+    >>> out = score_matched_locality([2, 8], [0.9, 0.1], [3, 3], [0.9, 0.9])
+    >>> out["edit_distance"], out["baseline_edit_distance"]
+    (2.0, 3.0)
+    """
+    binning = Binning(int(n_bins), float(score_range[0]), float(score_range[1]))
+    per_bin = []
+    for name, d, s in (
+        ("distances/scores", distances, scores),
+        ("baseline_distances/baseline_scores", baseline_distances, baseline_scores),
+    ):
+        d = np.asarray(d, dtype=float).reshape(-1)
+        s = np.asarray(s, dtype=float).reshape(-1)
+        if d.size != s.size:
+            raise ValueError(f"{name}: lengths differ ({d.size} and {s.size})")
+        bins = binning.assign(s)[0]
+        if (bins < 0).any():
+            raise ValueError(
+                f"{name}: {int((bins < 0).sum())} scores are NaN or outside "
+                f"score_range={tuple(score_range)}; pass the range the archives were binned with"
+            )
+        counts = np.bincount(bins, minlength=binning.n_bins)
+        sums = np.bincount(bins, weights=d, minlength=binning.n_bins)
+        per_bin.append((counts, sums))
+    (counts, sums), (base_counts, base_sums) = per_bin
+    shared = (counts > 0) & (base_counts > 0)
+    if not shared.any():
+        nan = float("nan")
+        return {"edit_distance": nan, "baseline_edit_distance": nan, "shared_bins": 0,
+                "share": 0.0, "baseline_share": 0.0}
+    weights = base_counts[shared] / base_counts[shared].sum()
+    return {
+        "edit_distance": float(weights @ (sums[shared] / counts[shared])),
+        "baseline_edit_distance": float(base_sums[shared].sum() / base_counts[shared].sum()),
+        "shared_bins": int(shared.sum()),
+        "share": float(counts[shared].sum() / counts.sum()),
+        "baseline_share": float(base_counts[shared].sum() / base_counts.sum()),
     }
