@@ -22,7 +22,7 @@ Evaluation
     :func:`motif_recovery`, :func:`avg_match_percent`, :func:`signal_to_noise`,
     :func:`cosine_similarity`, :func:`off_simplex_angle`, :func:`information_content`,
     :func:`archive_quality`, :func:`edit_distance_distribution`,
-    :func:`local_dataset_locality`, :func:`planted_motif_dataset`.
+    :func:`local_dataset_locality`, :func:`matched_locality`, :func:`planted_motif_dataset`.
 Local datasets (GGGP)
     :class:`Grammar`, :class:`LocalDataset`, :func:`prune_result`, :func:`read_dress_csv`,
     :func:`write_dress_csv` (the engine: :mod:`captum_genomics.gggp`).
@@ -108,6 +108,7 @@ from captum_genomics.metrics import (
     edit_distance_distribution,
     information_content,
     local_dataset_locality,
+    matched_locality,
     motif_recovery,
     off_simplex_angle,
     signal_to_noise,
@@ -200,6 +201,7 @@ __all__ = [
     "to_ncl",
     "tubb8_sequence",
     "local_dataset_locality",
+    "matched_locality",
     "prune_result",
     "read_dress_csv",
     "write_dress_csv",
