@@ -435,8 +435,7 @@ def local_dataset_quality(dataset: LocalDataset) -> QualityComponents:
         ``quality = 0.3 size + 0.3 uniformity + 0.2 diversity + 0.2 coverage`` and its
         parts (see :func:`quality_components`).
     """
-    settings = {f.name: f.default for f in dataclasses.fields(SearchSettings)}
-    settings.update(dataset.provenance.get("settings") or {})
+    settings = _search_settings(dataset)
     return quality_components(
         dataset.scores,
         n_bins=int(settings["n_bins"]),
@@ -445,6 +444,16 @@ def local_dataset_quality(dataset: LocalDataset) -> QualityComponents:
         target_size=int(settings["archive_size"]),
         min_per_bin=int(settings["min_per_bin"]),
     )
+
+
+def _search_settings(data) -> dict:
+    """The settings a dataset's or result's search ran with (``SearchSettings`` defaults for
+    any a dataset's provenance lacks)."""
+    if not isinstance(data, LocalDataset):
+        return data.settings.describe()
+    settings = {f.name: f.default for f in dataclasses.fields(SearchSettings)}
+    settings.update(data.provenance.get("settings") or {})
+    return settings
 
 
 def local_dataset_locality(data, grammar: Grammar | None = None) -> dict:
@@ -478,7 +487,14 @@ def _perturbations(data, grammar: Grammar | None):
     return data.space.reference, population, scores
 
 
-def matched_locality(data, baseline, grammar: Grammar | None = None, **binning) -> dict:
+def matched_locality(
+    data,
+    baseline,
+    grammar: Grammar | None = None,
+    *,
+    n_bins: int | None = None,
+    score_range: tuple[float, float] | None = None,
+) -> dict:
     """Edit distances of a local dataset and a baseline's compared at equal scores.
 
     Plain mean edit distances penalise a dataset for covering scores far from the input's,
@@ -491,9 +507,10 @@ def matched_locality(data, baseline, grammar: Grammar | None = None, **binning) 
         Perturbations of the same reference (datasets are parsed back from their phenotypes).
     grammar : Grammar, optional
         Grammar whose unit kinds wrote the datasets' phenotypes (default: built-in kinds).
-    **binning
-        ``n_bins`` and ``score_range`` of :func:`score_matched_locality` (40 bins over
-        ``[0, 1]`` by default).
+    n_bins : int, optional
+        Score bins (default: those ``data``'s search binned its archive with, 40).
+    score_range : (float, float), optional
+        Range of the bins (default: ``data``'s search's, ``(0, 1)`` for probabilities).
 
     Returns
     -------
@@ -517,7 +534,15 @@ def matched_locality(data, baseline, grammar: Grammar | None = None, **binning) 
         raise ValueError(
             "data and baseline perturb different references; compare datasets of one input"
         )
-    out = score_matched_locality(distances, scores, base_distances, base_scores, **binning)
+    settings = _search_settings(data)
+    out = score_matched_locality(
+        distances,
+        scores,
+        base_distances,
+        base_scores,
+        n_bins=int(settings["n_bins"] if n_bins is None else n_bins),
+        score_range=tuple(settings["score_range"] if score_range is None else score_range),
+    )
     out["mean_edit_distance"] = float(distances.mean())
     out["baseline_mean_edit_distance"] = float(base_distances.mean())
     return out

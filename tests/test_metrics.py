@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -426,6 +428,34 @@ def test_matched_locality_of_search_results_and_datasets():
     reference, _ = _five_edits_dataset()
     with pytest.raises(ValueError, match="no perturbations"):
         matched_locality(LocalDataset(reference, [], [], [], [], []), runs[0])
+    # the bins default to the search's: scores on another range are binned on it
+    shifted = [dataclasses.replace(r, archive=_shifted_archive(r.archive, 10.0),
+                                   settings=dataclasses.replace(r.settings,
+                                                                score_range=(10.0, 11.0)))
+               for r in runs]
+    assert matched_locality(*shifted)["edit_distance"] == pytest.approx(out["edit_distance"])
+    with pytest.raises(ValueError, match="outside score_range"):
+        matched_locality(*shifted, score_range=(0.0, 1.0))
+    coarse = score_matched_locality(
+        individual_edit_distances(runs[0].space, population), scores,
+        individual_edit_distances(runs[1].space, base_population), base_scores, n_bins=2)
+    assert coarse["shared_bins"] < out["shared_bins"]
+    assert matched_locality(*runs, n_bins=2) == {
+        **coarse, "mean_edit_distance": out["mean_edit_distance"],
+        "baseline_mean_edit_distance": out["baseline_mean_edit_distance"]}
+
+
+def _shifted_archive(archive, shift: float):
+    """A copy of ``archive`` with every score moved by ``shift``, binned on the moved range."""
+    from captum_genomics.gggp import Archive, Binning
+
+    binning = archive.binning
+    moved = Archive(Binning(binning.n_bins, binning.low + shift, binning.high + shift,
+                            binning.n_sub_bins), archive.target_size, archive.min_per_bin)
+    population, scores, generations, fitness = archive.entries()
+    moved.add([bytes([i % 256, i // 256]) for i in range(len(scores))], scores + shift,
+              population, generations, fitness)
+    return moved
 
 
 # --- local-dataset quality and surrogate fidelity -------------------------------------------
