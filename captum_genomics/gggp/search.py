@@ -231,8 +231,9 @@ class SearchResult:
     log : list of dict
         One row per generation: ``generation, evaluations, new_evaluations, cache_hits,
         archived, archive_size, quality, size, uniformity, diversity, coverage, mean_fitness,
-        max_fitness, mean_units, prune_evaluations, elapsed`` (``mean_units`` of the archive,
-        ``prune_evaluations`` spent pruning after that generation).
+        max_fitness, mean_units, prune_evaluations, elapsed, frontier`` (``mean_units`` of the
+        archive, ``prune_evaluations`` spent pruning after that generation, ``frontier``
+        whether the next generation was bred with frontier selection).
     evaluations, generations : int
         Budget spent (``evaluations`` includes pruning's).
     elapsed : float
@@ -536,6 +537,7 @@ def search(
             "mean_units": archive.mean_units,
             "prune_evaluations": evaluator.evaluations - pruned_with,
             "elapsed": time.perf_counter() - start,
+            "frontier": False,
         }
         log.append(row)
         logger.debug(
@@ -548,11 +550,13 @@ def search(
             break
         if _stop_reason(settings, evaluator, archive, generation, deadline, idle) is None:
             frontier = None
-            stalled = added.sum() < settings.stall_fraction * len(population)
+            archived = int(added.sum())
+            stalled = archived == 0 or archived < settings.stall_share * len(population)
             mode = settings.frontier_mode
             if mode == "always" or (mode == "stalled" and stalled):
                 admitting = open_bins(fitness_fn, archive.counts, settings.archive_size)
                 frontier = frontier_distance(bins, admitting)
+                row["frontier"] = True
             population = next_generation(space, population, fitness, settings, rng, frontier)
     if failure is None and settings.prune == "end":
         failure = _prune(

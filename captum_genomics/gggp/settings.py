@@ -63,8 +63,10 @@ class SearchSettings:
         stalled (0.69).  With IAD, whose admissions fall below 5 % without any stall, it cost
         quality (0.68 to 0.64 mean), hence IAD's default.  At 1,500 evaluations no bin fills
         and it changes nothing.
-    stall_fraction : float
-        Share of a generation archived below which ``frontier="stalled"`` steps in (0.05).
+    stall_fraction : float or None
+        ``frontier="stalled"`` steps in after a generation that archived fewer than this
+        share of its individuals, or none of them.  ``None`` (default): 0.05 for BinFiller,
+        0 (only generations that archive nothing) for IAD and callables.
     crossover_operator : {"positional", "one_point"}
         ``"positional"`` (default, size-neutral on average): the child takes the first
         parent's units left of a cut position drawn among both parents' unit positions and
@@ -150,7 +152,7 @@ class SearchSettings:
     parsimony: str = "lexicographic"
     parsimony_tolerance: float | None = None
     frontier: str | None = None
-    stall_fraction: float = 0.05
+    stall_fraction: float | None = None
     crossover_operator: str = "positional"
     union_probability: float | None = None
     population_size: int = 500
@@ -199,6 +201,10 @@ class SearchSettings:
                 f"parsimony_tolerance must lie in [0, 1) or be None, got "
                 f"{self.parsimony_tolerance}"
             )
+        if self.stall_fraction is not None and not 0 <= self.stall_fraction <= 1:
+            raise ValueError(
+                f"stall_fraction must lie in [0, 1] or be None, got {self.stall_fraction}"
+            )
         if self.union_probability is not None and not 0 <= self.union_probability <= 1:
             raise ValueError(
                 f"union_probability must lie in [0, 1] or be None, got {self.union_probability}"
@@ -230,7 +236,6 @@ class SearchSettings:
             "crossover_probability",
             "mutation_probability",
             "locality_weight",
-            "stall_fraction",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
@@ -269,6 +274,14 @@ class SearchSettings:
         if self.union_probability is not None:
             return float(self.union_probability)
         return {"binfiller": 0.05, "iad": 0.1}.get(_named(self.fitness), 0.0)
+
+    @property
+    def stall_share(self) -> float:
+        """The stall threshold in force (``stall_fraction``, or its default for the fitness
+        function)."""
+        if self.stall_fraction is not None:
+            return float(self.stall_fraction)
+        return 0.05 if _named(self.fitness) == "binfiller" else 0.0
 
     @property
     def frontier_mode(self) -> str:

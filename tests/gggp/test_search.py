@@ -375,6 +375,34 @@ def test_frontier_default_depends_on_the_fitness(fitness, frontier, mode):
     assert settings.frontier_mode == mode
 
 
+@pytest.mark.parametrize(
+    "fitness, stall_fraction, share",
+    [("binfiller", None, 0.05), ("IAD", None, 0.0), ("iad", 0.2, 0.2),
+     (lambda bins, counts, size: np.ones(len(bins)), None, 0.0)],
+)
+def test_stall_share_default_depends_on_the_fitness(fitness, stall_fraction, share):
+    settings = SearchSettings(fitness=fitness, stall_fraction=stall_fraction, max_generations=1)
+    assert settings.stall_share == share
+
+
+@pytest.mark.parametrize("fitness, stall_fraction", [("iad", None), ("binfiller", None),
+                                                     ("binfiller", 0.3)])
+def test_stalled_frontier_follows_the_generations_that_archive_little(
+    reference, make_scorer, fitness, stall_fraction
+):
+    result = run(reference, make_scorer(), fitness=fitness, frontier="stalled",
+                 stall_fraction=stall_fraction, max_evaluations=1500, archive_size=200)
+    share = result.settings.stall_share
+    bred = result.log[:-1]  # the last generation breeds no children
+    expected = [row["archived"] == 0 or row["archived"] < share * 60 for row in bred]
+    assert [row["frontier"] for row in bred] == expected
+    assert any(expected) and not all(expected)  # both kinds of generation occur
+    assert not result.log[-1]["frontier"]
+    never = run(reference, make_scorer(), fitness=fitness, frontier="never",
+                stall_fraction=stall_fraction, max_evaluations=300, archive_size=200)
+    assert not any(row["frontier"] for row in never.log)
+
+
 def test_union_crossover_share_changes_the_search_reproducibly(reference, make_scorer):
     def archive(**kw):
         return run(reference, make_scorer(), max_evaluations=600, **kw).archive.entries()
