@@ -367,7 +367,8 @@ def test_frontier_setting_changes_the_search_only_once_bins_close(reference, mak
 
 @pytest.mark.parametrize(
     "fitness, frontier, mode",
-    [("binfiller", None, "stalled"), ("IAD", None, "never"), ("iad", "always", "always"),
+    [("binfiller", None, "stalled"), ("IAD", None, "stalled"), ("iad", "never", "never"),
+     ("iad", "always", "always"),
      (lambda bins, counts, size: np.ones(len(bins)), None, "never")],
 )
 def test_frontier_default_depends_on_the_fitness(fitness, frontier, mode):
