@@ -40,7 +40,6 @@ from captum_genomics.gggp.locality import (
     locality_statistics,
     score_matched_locality,
 )
-from captum_genomics.gggp.population import apply_population
 from captum_genomics.gggp.search import SearchSettings
 from captum_genomics.surrogates import fidelity as surrogate_fidelity
 
@@ -578,11 +577,8 @@ def edit_distance_distribution(dataset: LocalDataset, grammar: Grammar | None = 
     """
     if len(dataset) == 0:
         raise ValueError("the local dataset has no rows; run a longer search first")
-    population = dataset.population(grammar or Grammar())
-    batch = apply_population(dataset.reference, population)
-    bound = np.where(population.valid, np.maximum(population.ref_len, population.alt_len), 0)
-    distances = edit_distances(
-        batch.rows(), batch.reference, max_distance=int(bound.sum(axis=1).max())
+    distances = individual_edit_distances(
+        encode_sequence(dataset.reference), dataset.population(grammar or Grammar())
     )
     return {
         "distances": distances,
