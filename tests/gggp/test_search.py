@@ -365,25 +365,29 @@ def test_frontier_setting_changes_the_search_only_once_bins_close(reference, mak
     assert closing[0].size != closing[1].size or not np.array_equal(*closing)
 
 
-@pytest.mark.parametrize(
-    "fitness, frontier, mode",
-    [("binfiller", None, "stalled"), ("IAD", None, "stalled"), ("iad", "never", "never"),
-     ("iad", "always", "always"),
-     (lambda bins, counts, size: np.ones(len(bins)), None, "never")],
-)
-def test_frontier_default_depends_on_the_fitness(fitness, frontier, mode):
-    settings = SearchSettings(fitness=fitness, frontier=frontier, max_generations=1)
-    assert settings.frontier_mode == mode
+def _custom_fitness(bins, counts, size):
+    return np.ones(len(bins))
 
 
 @pytest.mark.parametrize(
-    "fitness, stall_fraction, share",
-    [("binfiller", None, 0.05), ("IAD", None, 0.0), ("iad", 0.2, 0.2),
-     (lambda bins, counts, size: np.ones(len(bins)), None, 0.0)],
+    "field, in_force, fitness, given, expected",
+    [("frontier", "frontier_mode", "binfiller", None, "stalled"),
+     ("frontier", "frontier_mode", "IAD", None, "stalled"),
+     ("frontier", "frontier_mode", "iad", "never", "never"),
+     ("frontier", "frontier_mode", "iad", "always", "always"),
+     ("frontier", "frontier_mode", _custom_fitness, None, "never"),
+     ("stall_fraction", "stall_share", "binfiller", None, 0.05),
+     ("stall_fraction", "stall_share", "IAD", None, 0.0),
+     ("stall_fraction", "stall_share", "iad", 0.2, 0.2),
+     ("stall_fraction", "stall_share", _custom_fitness, None, 0.0),
+     ("union_probability", "union_share", "binfiller", None, 0.05),
+     ("union_probability", "union_share", "IAD", None, 0.1),
+     ("union_probability", "union_share", "iad", 0.0, 0.0),
+     ("union_probability", "union_share", _custom_fitness, None, 0.0)],
 )
-def test_stall_share_default_depends_on_the_fitness(fitness, stall_fraction, share):
-    settings = SearchSettings(fitness=fitness, stall_fraction=stall_fraction, max_generations=1)
-    assert settings.stall_share == share
+def test_defaults_in_force_depend_on_the_fitness(field, in_force, fitness, given, expected):
+    settings = SearchSettings(fitness=fitness, max_generations=1, **{field: given})
+    assert getattr(settings, in_force) == expected
 
 
 @pytest.mark.parametrize("fitness, stall_fraction", [("iad", None), ("binfiller", None),
@@ -415,13 +419,3 @@ def test_union_crossover_share_changes_the_search_reproducibly(reference, make_s
     assert not (len(joined[0]) == len(plain[0]) and joined[0].equals(plain[0]))
     with pytest.raises(ValueError, match="union_probability"):
         SearchSettings(union_probability=1.5, max_generations=1)
-
-
-@pytest.mark.parametrize(
-    "fitness, probability, share",
-    [("binfiller", None, 0.05), ("IAD", None, 0.1), ("iad", 0.0, 0.0),
-     (lambda bins, counts, size: np.ones(len(bins)), None, 0.0)],
-)
-def test_union_share_default_depends_on_the_fitness(fitness, probability, share):
-    settings = SearchSettings(fitness=fitness, union_probability=probability, max_generations=1)
-    assert settings.union_share == share
