@@ -261,7 +261,7 @@ def _add_matched_locality(row: dict, done: dict) -> None:
     seed and pruning (``matched_locality``; NaN without random runs)."""
     method = row["method"]
     baseline = done.get("random" + (method[method.index("+"):] if "+" in method else ""))
-    pairs = [matched_locality(r, b) for r, b in zip(done[row["method"]], baseline or [])]
+    pairs = [matched_locality(r, b) for r, b in zip(done[method], baseline or [])]
     for key, column in (("edit_distance", "matched_ed"),
                         ("baseline_edit_distance", "random_matched_ed"),
                         ("baseline_share", "random_share")):
