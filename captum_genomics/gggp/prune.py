@@ -196,6 +196,9 @@ def prune_result(
 ) -> SearchResult:
     """Prune the archive of a finished search (see :func:`prune_archive`), as a new result.
 
+    Variants the search already scored (:attr:`~.search.SearchResult.scored`) are not scored
+    again, as when the search prunes itself (``SearchSettings(prune="end")``).
+
     Parameters
     ----------
     result : SearchResult
@@ -211,7 +214,8 @@ def prune_result(
     -------
     SearchResult
         A copy with the pruned archive; its ``evaluations`` and ``prune_evaluations`` include
-        the pruning's, and ``pruning`` ends with this pruning's report (``generation="end"``).
+        the pruning's new evaluations, ``scored`` its scores, and ``pruning`` ends with this
+        pruning's report (``generation="end"``).
     """
     from .locality import locality_statistics
     from .search import Evaluator
@@ -225,6 +229,7 @@ def prune_result(
         settings.sequence_length,
         settings.trim,
     )
+    evaluator.cache.update(result.scored)
     archive = copy.deepcopy(result.archive)
     deadline = None if max_time is None else time.perf_counter() + max_time
     report = prune_archive(
@@ -242,4 +247,5 @@ def prune_result(
         prune_evaluations=result.prune_evaluations + report.evaluations,
         pruning=[*result.pruning, {"generation": "end", **report.as_dict()}],
         locality=locality_statistics(result.space, archive.entries()[0]),
+        scored=evaluator.cache,
     )

@@ -261,6 +261,9 @@ class SearchResult:
     locality : dict
         :func:`~.locality.locality_statistics` of the final archive (mean and median exact
         edit distance to the reference, mean units).
+    scored : dict
+        Score of every distinct model input the search scored, by :func:`sequence_key`
+        (16 bytes each); :func:`~.prune.prune_result` reuses them instead of scoring again.
     """
 
     archive: Archive
@@ -279,6 +282,7 @@ class SearchResult:
     prune_evaluations: int = 0
     pruning: list[dict[str, Any]] = field(default_factory=list)
     locality: dict[str, float] = field(default_factory=dict)
+    scored: dict[bytes, float] = field(default_factory=dict, repr=False)
 
     def provenance(self) -> dict[str, Any]:
         """JSON-ready record of how the archive was made (``quality_trace``: the evaluations
@@ -593,6 +597,7 @@ def search(
         prune_evaluations=sum(int(p["evaluations"]) for p in pruning),
         pruning=pruning,
         locality=locality_statistics(space, archive.entries()[0]),
+        scored=evaluator.cache,
     )
     if failure is not None:
         failure.partial = result

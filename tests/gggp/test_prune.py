@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -144,6 +146,36 @@ def test_prune_result_leaves_the_search_result_unchanged():
     assert pruned.archive.mean_units < result.archive.mean_units
     assert pruned.evaluations == result.evaluations + pruned.prune_evaluations
     assert pruned.prune_evaluations > 0 and pruned.pruning[-1]["generation"] == "end"
+
+
+@pytest.mark.parametrize("tolerance, repeat", [(None, False), (0.05, True)])
+def test_prune_result_equals_pruning_at_the_end_of_the_search(tolerance, repeat):
+    # both reuse what the search scored, so they spend the same new evaluations
+    after = prune_result(_search(EvenSNVScorer(0.125, 0.01)), EvenSNVScorer(0.125, 0.01),
+                         tolerance=tolerance, repeat=repeat)
+    during = _search(EvenSNVScorer(0.125, 0.01), prune="end", prune_tolerance=tolerance,
+                     prune_repeat=repeat)
+    assert format_phenotypes(after.archive.entries()[0], GRAMMAR) == format_phenotypes(
+        during.archive.entries()[0], GRAMMAR
+    )
+    np.testing.assert_array_equal(after.archive.scores, during.archive.scores)
+    assert after.evaluations == during.evaluations
+    assert after.prune_evaluations == during.prune_evaluations > 0
+    assert after.pruning[-1] == during.pruning[-1]
+    assert len(after.scored) == after.evaluations
+
+
+def test_prune_result_does_not_score_again_what_the_search_scored():
+    result = _search(EvenSNVScorer(0.125))
+    counting = EvenSNVScorer(0.125)
+    pruned = prune_result(result, counting, repeat=True)
+    forgetful = prune_result(dataclasses.replace(result, scored={}), EvenSNVScorer(0.125),
+                             repeat=True)
+    assert format_phenotypes(pruned.archive.entries()[0], GRAMMAR) == format_phenotypes(
+        forgetful.archive.entries()[0], GRAMMAR
+    )
+    assert 0 < pruned.prune_evaluations < forgetful.prune_evaluations
+    assert set(result.scored) <= set(pruned.scored) and len(result.scored) == result.evaluations
 
 
 def test_an_error_while_pruning_keeps_the_unpruned_archive(failing_scorer):
