@@ -167,8 +167,7 @@ def test_prune_result_equals_pruning_at_the_end_of_the_search(tolerance, repeat)
 
 def test_prune_result_does_not_score_again_what_the_search_scored():
     result = _search(EvenSNVScorer(0.125))
-    counting = EvenSNVScorer(0.125)
-    pruned = prune_result(result, counting, repeat=True)
+    pruned = prune_result(result, EvenSNVScorer(0.125), repeat=True)
     forgetful = prune_result(dataclasses.replace(result, scored={}), EvenSNVScorer(0.125),
                              repeat=True)
     assert format_phenotypes(pruned.archive.entries()[0], GRAMMAR) == format_phenotypes(
